@@ -232,7 +232,7 @@ export function signingScopeOf(req: SigV4Request): SigningScope | null {
     }
   }
   const parts = credential?.split("/");
-  if (!parts || parts.length !== 5) return null;
+  if (parts?.length !== 5) return null;
   const [accessKeyId, date, region, service] = parts as [string, string, string, string, string];
   return { accessKeyId, date, region, service };
 }
