@@ -1,0 +1,61 @@
+// `keyship env`: export lines for the twin's bootstrap admin, for `eval "$(keyship env)"`.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_ACCOUNT, DEFAULT_PORT, DEFAULT_REGION, resolveConfig } from "../config.ts";
+import { createIam } from "../iam/component.ts";
+import { openStore } from "../store/sqlite.ts";
+
+export const usage = `Usage: keyship env [--state ./.keyship] [--url http://127.0.0.1:${DEFAULT_PORT}] [--region ${DEFAULT_REGION}]
+
+Prints export lines (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+AWS_DEFAULT_REGION) for the state's bootstrap admin, an IAM user allowed everything through
+AdministratorAccess. Its keys are made once per state dir. Use: eval "$(keyship env)".
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        state: { type: "string", default: ".keyship" },
+        url: { type: "string", default: `http://127.0.0.1:${DEFAULT_PORT}` },
+        region: { type: "string", default: DEFAULT_REGION },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const stateDir = resolve(values.state);
+  const store = openStore(stateDir);
+  try {
+    const config = resolveConfig({ stateDir, accountId: store.getSetting("accountId") ?? DEFAULT_ACCOUNT });
+    const admin = createIam(store, {
+      clock: config.clock,
+      ids: config.ids,
+      accountId: config.accountId,
+      region: values.region,
+    }).bootstrapAdmin();
+    const lines = [
+      ["AWS_ENDPOINT_URL", values.url],
+      ["AWS_ACCESS_KEY_ID", admin.accessKeyId],
+      ["AWS_SECRET_ACCESS_KEY", admin.secretAccessKey],
+      ["AWS_REGION", values.region],
+      ["AWS_DEFAULT_REGION", values.region],
+    ];
+    process.stdout.write(lines.map(([k, v]) => `export ${k}=${shellQuote(v ?? "")}`).join("\n") + "\n");
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:@+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,59 @@
+// keyship's command line: the usage text is the docs; each command lives in its own file.
+import { pathToFileURL } from "node:url";
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+/** One line per command, in the order the usage text shows them. */
+const commands: Record<string, Command> = {
+  up: { summary: "serve the twin (OIDC, IAM, STS, ECR, ECS) on one port", load: () => import("./up.ts") },
+  env: { summary: "print export lines for the twin's bootstrap admin", load: () => import("./env.ts") },
+  decisions: { summary: "print the twin's authorization decisions, newest first", load: () => import("./decisions.ts") },
+};
+
+export const usage = `keyship: keyless deploys from GitHub Actions to AWS ECS, and a local twin to test them against
+
+Usage: keyship <command> [options]     (keyship <command> --help for a command's options)
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`)
+  .join("\n")}
+
+Exit codes: 0 success, 1 the operation failed (deploy failed, finding at --fail-on, denied), 2 usage error.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage);
+    return name ? 0 : 2;
+  }
+  if (name === "--version" || name === "-v") {
+    const { VERSION } = await import("../main.ts");
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  // "keyship iam simulate", "keyship keys rotate", "keyship ecr login": two-word commands.
+  const two = rest[0] ? `${name} ${rest[0]}` : "";
+  const command = (two && commands[two]) || commands[name];
+  if (!command) {
+    process.stderr.write(`keyship: unknown command '${name}'\n\n${usage}`);
+    return 2;
+  }
+  const args = two && commands[two] ? rest.slice(1) : rest;
+  const mod = await command.load();
+  return mod.run(args);
+}
+
+/** Runs the CLI and sets the process exit code; unexpected errors print one line, not a stack. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (err) {
+    process.stderr.write(`keyship: ${(err as Error)?.message ?? err}\n`);
+    if (process.env.KEYSHIP_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await runCli(process.argv.slice(2));

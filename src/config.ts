@@ -1,0 +1,53 @@
+// The twin's one typed configuration; each option is documented where its default is.
+import type { Clock } from "./core/clock.ts";
+import { systemClock } from "./core/clock.ts";
+import type { IdGenerator } from "./core/ids.ts";
+import { randomIds } from "./core/ids.ts";
+
+export type RuntimeChoice = "auto" | "docker" | "simulated";
+
+export interface TwinOptions {
+  /** State directory (SQLite database, blobs, keys). Created if missing. */
+  stateDir: string;
+  /** TCP port; 0 picks a free one. Default 4599, like a fixed edge port users can export once. */
+  port?: number;
+  /** Bind address. Default 127.0.0.1: the twin holds credentials and must not face a network by default. */
+  host?: string;
+  /** The account the twin plays. Default 123456789012 (the AWS documentation's example account). */
+  accountId?: string;
+  /** Region for unsigned calls and ARNs the twin mints on its own. Default us-east-1; any signed region is accepted. */
+  region?: string;
+  /** ECS task runtime. Default auto: a Docker Engine API socket if one answers, else simulated. */
+  runtime?: RuntimeChoice;
+  /** OIDC token lifetime in seconds. Default 300, as GitHub's. */
+  tokenLifetimeSeconds?: number;
+  /** Where log lines go. Default stderr. Secrets and tokens never reach it. */
+  log?: (line: string) => void;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+export interface TwinConfig extends Required<Omit<TwinOptions, "log" | "clock" | "ids">> {
+  log: (line: string) => void;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+export const DEFAULT_PORT = 4599;
+export const DEFAULT_ACCOUNT = "123456789012";
+export const DEFAULT_REGION = "us-east-1";
+
+export function resolveConfig(options: TwinOptions): TwinConfig {
+  return {
+    stateDir: options.stateDir,
+    port: options.port ?? DEFAULT_PORT,
+    host: options.host ?? "127.0.0.1",
+    accountId: options.accountId ?? DEFAULT_ACCOUNT,
+    region: options.region ?? DEFAULT_REGION,
+    runtime: options.runtime ?? "auto",
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 300,
+    log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+  };
+}

@@ -1,0 +1,133 @@
+// awsQuery: form-encoded parameters in, XML out (IAM, STS).
+// https://smithy.io/2.0/aws/protocols/aws-query-protocol.html
+import { type AwsError, authErrors } from "./aws-error.ts";
+
+type Decoded = Record<string, unknown>;
+
+/**
+ * Parses `application/x-www-form-urlencoded` (or a query string) strictly: a malformed % escape is
+ * MalformedQueryString as AWS answers it (sigv4.md §9.3), not a silently mangled value.
+ */
+export function parseForm(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (text === "") return out;
+  for (const part of text.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const rawKey = eq < 0 ? part : part.slice(0, eq);
+    const rawValue = eq < 0 ? "" : part.slice(eq + 1);
+    out.set(decodeFormComponent(rawKey), decodeFormComponent(rawValue));
+  }
+  return out;
+}
+
+function decodeFormComponent(s: string): string {
+  const plus = s.replace(/\+/g, " ");
+  const bad = /%(?![0-9A-Fa-f]{2})(.{0,2})/.exec(plus);
+  if (bad) {
+    const rest = bad[1] ?? "";
+    throw authErrors.malformedQueryString(
+      rest.length < 2 ? "Incomplete trailing escape % sequence" : `Illegal hex character in escape % pattern: %${rest}`,
+    );
+  }
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    // Valid escapes that are not UTF-8: keep bytes as latin1 rather than failing the request.
+    return unescape(plus);
+  }
+}
+
+/**
+ * Turns flat awsQuery parameters into nested objects with the model's member names:
+ * `Tags.member.1.Key=a` → `{Tags: [{Key: "a"}]}`; `Attributes.entry.1.key/value` → a map.
+ */
+export function decodeQueryParams(params: Map<string, string>): Decoded {
+  const root: Decoded = {};
+  for (const [key, value] of params) {
+    if (key === "Action" || key === "Version" || key.startsWith("X-Amz-")) continue;
+    setPath(root, key.split("."), value);
+  }
+  return normalise(root) as Decoded;
+}
+
+function setPath(target: Decoded, path: string[], value: string): void {
+  let node: Decoded = target;
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i]!;
+    let next = node[seg];
+    if (typeof next !== "object" || next === null) {
+      next = {};
+      node[seg] = next;
+    }
+    node = next as Decoded;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/** `{member: {1: x, 2: y}}` → `[x, y]`; `{entry: {1: {key, value}}}` → `{key: value}`. */
+function normalise(node: unknown): unknown {
+  if (typeof node !== "object" || node === null) return node;
+  const obj = node as Decoded;
+  const keys = Object.keys(obj);
+  if (keys.length === 1 && (keys[0] === "member" || keys[0] === "entry")) {
+    const items = obj[keys[0]!] as Decoded;
+    const ordered = Object.keys(items)
+      .filter((k) => /^\d+$/.test(k))
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => normalise(items[k]));
+    if (keys[0] === "member") return ordered;
+    const map: Decoded = {};
+    for (const entry of ordered as Decoded[]) map[String(entry.key)] = entry.value;
+    return map;
+  }
+  for (const k of keys) obj[k] = normalise(obj[k]);
+  return obj;
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[c]};`);
+}
+
+/** Serialises an operation result: arrays as `<member>`, dates as ISO 8601, maps as entry/key/value. */
+export function toXml(value: unknown, indent = ""): string {
+  if (value === undefined || value === null) return "";
+  if (value instanceof Date) return escapeXml(value.toISOString().replace(/\.\d{3}Z$/, "Z"));
+  if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join("");
+  if (typeof value === "object") {
+    if (value instanceof XmlMap) {
+      return Object.entries(value.entries)
+        .map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${toXml(v)}</value></entry>`)
+        .join("");
+    }
+    let out = "";
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      out += `${indent}<${k}>${toXml(v)}</${k}>`;
+    }
+    return out;
+  }
+  return escapeXml(String(value));
+}
+
+/** Marks an object as an awsQuery map (entry/key/value) rather than a structure. */
+export class XmlMap {
+  readonly entries: Record<string, unknown>;
+  constructor(entries: Record<string, unknown>) {
+    this.entries = entries;
+  }
+}
+
+export function queryResponse(
+  action: string,
+  namespace: string,
+  result: Record<string, unknown> | undefined,
+  requestId: string,
+): string {
+  const body = result === undefined ? "" : `<${action}Result>${toXml(result)}</${action}Result>`;
+  return `<${action}Response xmlns="${namespace}">${body}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+}
+
+export function queryError(err: AwsError, namespace: string, requestId: string): string {
+  return `<ErrorResponse xmlns="${namespace}"><Error><Type>${err.fault}</Type><Code>${escapeXml(err.code)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+}

@@ -1,0 +1,37 @@
+// Reads a request body with a hard limit, hashing it as it arrives (SigV4 needs the body's SHA-256).
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { AwsError } from "./aws-error.ts";
+
+/** AWS APIs accept at most a few MiB per call; ECR UploadLayerPart carries base64 layer parts, so allow more. */
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+
+export interface ReadBody {
+  bytes: Buffer;
+  sha256: string;
+}
+
+export async function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<ReadBody> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  const hash = createHash("sha256");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      // Stop reading: the connection is closed after the error response is written.
+      req.destroy();
+      throw tooLarge(limit);
+    }
+    hash.update(chunk);
+    chunks.push(chunk);
+  }
+  return { bytes: Buffer.concat(chunks, size), sha256: hash.digest("hex") };
+}
+
+function tooLarge(limit: number): AwsError {
+  return new AwsError("RequestEntityTooLarge", `Request body exceeds the limit of ${limit} bytes`, 413, {
+    jsonCode: "RequestEntityTooLargeException",
+  });
+}

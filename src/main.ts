@@ -1,0 +1,97 @@
+// Composition root: config → store → components → front door. Nothing else wires.
+import { readFileSync } from "node:fs";
+import type { CredentialSource, Route, Service, TwinRuntime } from "./core/service.ts";
+import { resolveConfig, type TwinOptions } from "./config.ts";
+import { keyshipRoutes } from "./http/keyship-routes.ts";
+import { createFrontDoor, listen } from "./http/serve.ts";
+import { createAuthorizer } from "./iam/authorize.ts";
+import { createIam } from "./iam/component.ts";
+import { DecisionLog } from "./iam/decisions.ts";
+import { openStore } from "./store/sqlite.ts";
+
+export type { TwinOptions } from "./config.ts";
+
+export interface Twin {
+  url: string;
+  port: number;
+  accountId: string;
+  region: string;
+  stateDir: string;
+  /** the bootstrap admin's keys (allowed everything through AdministratorAccess) */
+  admin: { userName: string; accessKeyId: string; secretAccessKey: string };
+  /** the ECS task runtime in use: docker or simulated */
+  runtime: string;
+  close(): Promise<void>;
+}
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+).version;
+
+export async function startTwin(options: TwinOptions): Promise<Twin> {
+  const config = resolveConfig(options);
+  const store = openStore(config.stateDir);
+  const rt: TwinRuntime = { clock: config.clock, ids: config.ids, accountId: config.accountId, region: config.region };
+  const decisions = new DecisionLog(store);
+
+  const services: Service[] = [];
+  const routes: Route[] = [];
+  const credentials: CredentialSource[] = [];
+  const closers: (() => Promise<void> | void)[] = [];
+  let runtimeName = "none";
+
+  // --- components, in dependency order (each adds its services, routes and credentials) ---
+  const iam = createIam(store, rt);
+  const admin = iam.bootstrapAdmin();
+  services.push(iam.service);
+  credentials.push(iam.credentials);
+  const authorize = createAuthorizer({ directory: iam.directory, decisions, ids: config.ids });
+
+  routes.unshift(
+    ...keyshipRoutes({
+      decisions,
+      health: () => ({
+        status: "ok",
+        version: VERSION,
+        account: config.accountId,
+        region: config.region,
+        runtime: runtimeName,
+      }),
+    }),
+  );
+
+  const server = createFrontDoor({
+    services,
+    routes,
+    credentials,
+    authorize,
+    clock: config.clock,
+    ids: config.ids,
+    accountId: config.accountId,
+    region: config.region,
+    log: config.log,
+  });
+  const { url, port } = await listen(server, config.port, config.host);
+
+  let closed = false;
+  return {
+    url,
+    port,
+    accountId: config.accountId,
+    region: config.region,
+    stateDir: config.stateDir,
+    admin,
+    runtime: runtimeName,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      for (const close of closers.reverse()) await close();
+      decisions.flush();
+      store.close();
+    },
+  };
+}
