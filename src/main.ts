@@ -29,8 +29,11 @@ export const VERSION: string = JSON.parse(
 ).version;
 
 export async function startTwin(options: TwinOptions): Promise<Twin> {
-  const config = resolveConfig(options);
-  const store = openStore(config.stateDir);
+  const store = openStore(options.stateDir);
+  // A state belongs to one account: the first start records it, later starts keep it unless told.
+  const accountId = options.accountId ?? store.getSetting("accountId");
+  const config = resolveConfig({ ...options, accountId });
+  store.setSetting("accountId", config.accountId);
   const rt: TwinRuntime = { clock: config.clock, ids: config.ids, accountId: config.accountId, region: config.region };
   const decisions = new DecisionLog(store);
 
