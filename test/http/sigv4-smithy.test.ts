@@ -219,7 +219,7 @@ async function sign(c: Case): Promise<HttpRequest> {
 function onTheWire(c: Case, signed: HttpRequest): SigV4Request {
   const rng = prng(c.seed ^ 0x5eed);
   const items: string[] = [];
-  for (const [name, value] of Object.entries(signed.query)) {
+  for (const [name, value] of Object.entries(signed.query ?? {})) {
     for (const v of Array.isArray(value) ? value : [value ?? ""]) {
       items.push(`${encodeWire(rng, name, false)}=${encodeWire(rng, v, true)}`);
     }
@@ -318,7 +318,7 @@ async function base(opts: { presign: boolean; session: boolean; checksum?: boole
   const wire: SigV4Request = {
     method: signed.method,
     path: signed.path,
-    rawQuery: Object.entries(signed.query)
+    rawQuery: Object.entries(signed.query ?? {})
       .map(([k, v]) => `${encodeStrict(k)}=${encodeStrict(String(v))}`)
       .join("&"),
     rawHeaders: [...Object.entries(signed.headers).flat(), "User-Agent", "test/1.0"],
