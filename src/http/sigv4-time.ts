@@ -52,7 +52,7 @@ export function parseHttpDate(value: string): Date | undefined {
     return utc(year, month(m[2]), Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
   }
   m = ASCTIME.exec(value);
-  if (m) return utc(Number(m[7]), month(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+  if (m) return utc(Number(m[6]), month(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
   return undefined;
 }
 
