@@ -154,3 +154,26 @@ export function arnAccount(arn: string): string {
 export function arnService(arn: string): string {
   return splitArn(arn)?.[2]?.toLowerCase() ?? "";
 }
+
+/**
+ * Can some string match both glob patterns? Used only for iam-simulate's extension where the request
+ * resource is itself a pattern ("does the policy allow any object under example-bucket/*?").
+ */
+export function globsIntersect(a: string, b: string): boolean {
+  const memo = new Map<number, boolean>();
+  const w = b.length + 1;
+  const go = (i: number, j: number): boolean => {
+    const k = i * w + j;
+    const hit = memo.get(k);
+    if (hit !== undefined) return hit;
+    let r: boolean;
+    if (i === a.length && j === b.length) r = true;
+    else if (a[i] === "*") r = go(i + 1, j) || (j < b.length && go(i, j + 1));
+    else if (b[j] === "*") r = go(i, j + 1) || (i < a.length && go(i + 1, j));
+    else if (i === a.length || j === b.length) r = false;
+    else r = (a[i] === "?" || b[j] === "?" || a[i] === b[j]) && go(i + 1, j + 1);
+    memo.set(k, r);
+    return r;
+  };
+  return go(0, 0);
+}

@@ -1,7 +1,7 @@
 // The IAM policy evaluator: a pure function from (request, policy sets) to a decision and its explanation.
 // Algorithm: iam-policy.md §5; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 
-import { compileGlob, globMatch, splitArn } from "./arn.ts";
+import { compileGlob, globMatch, globsIntersect, splitArn } from "./arn.ts";
 import {
   type ConditionReason,
   evaluateCondition,
@@ -60,8 +60,9 @@ export interface EvalOptions {
   explain?: boolean;
   /**
    * iam-simulate's extension: a request resource `*` stands for "some resource", so an Allow on any
-   * resource pattern applies (Deny only on `*`). Off by default: in AWS, `*` is literal for actions
-   * without resource-level permissions.
+   * resource pattern applies (Deny only on `*`), and a request resource with wildcards
+   * (`arn:aws:s3:::bucket/*`) is allowed by an overlapping pattern. Off by default: in AWS the request
+   * resource is literal (`*` for actions without resource-level permissions).
    */
   requestResourceWildcard?: boolean;
 }
@@ -196,6 +197,8 @@ interface Req {
   ctx: Context;
   hasBoundary: boolean;
   wildcard: boolean;
+  /** iam-simulate extension: the request resource is an ARN pattern (`arn:aws:s3:::bucket/*`) */
+  patternRequest: boolean;
 }
 
 const contextCache = new WeakMap<object, Context>();
@@ -262,8 +265,19 @@ function resourceMatches(
   }
   for (const p of r.patterns) {
     if (resourcePatternMatches(p, req, resourceBased, missing)) return r.not ? false : p.raw;
+    if (req.patternRequest && !r.not && s.effect === "Allow" && patternsIntersect(p.raw, req.resource))
+      return p.raw;
   }
   return r.not ? "" : false;
+}
+
+/** iam-simulate extension: a request resource that is a pattern; an Allow applies when the two overlap. */
+function patternsIntersect(pattern: string, request: string): boolean {
+  const a = splitArn(pattern, true);
+  const b = splitArn(request);
+  if (!a || !b) return false;
+  for (let i = 0; i < 5; i++) if (!globsIntersect(a[i]!.toLowerCase(), b[i]!.toLowerCase())) return false;
+  return globsIntersect(a[5]!, b[5]!);
 }
 
 const CLASS_RANK: Record<GrantClass, number> = { account: 1, role: 2, direct: 3 };
@@ -350,7 +364,8 @@ function statementApplies(
   if (actionMatches(s, req.action) === false) return null;
   if (!(trust && type === "resource") && resourceMatches(s, req, type, missing) === false) return null;
   let cls: GrantClass | null = "direct";
-  if (usesPrincipal(type)) {
+  // Resource policies need a Principal; RCP and VPC endpoint statements without one apply to everyone.
+  if (type === "resource" || (usesPrincipal(type) && s.principal !== null)) {
     cls = principalMatches(s, req).cls;
     if (cls === null) return null;
   }
@@ -375,7 +390,8 @@ function explainStatement(
   const a = actionMatches(s, req.action);
   const skipResource = trust && type === "resource";
   const r = skipResource ? "" : resourceMatches(s, req, type, null);
-  const p = usesPrincipal(type) ? principalMatches(s, req) : null;
+  const p =
+    type === "resource" || (usesPrincipal(type) && s.principal !== null) ? principalMatches(s, req) : null;
   const conditions: ConditionExplain[] = s.conditions.map((c) => {
     const out = evaluateConditionDetailed(c, req.ctx, null, true);
     const v = req.ctx.get(c.key);
@@ -531,6 +547,8 @@ export function evaluate(request: EvalRequest, policies: PolicySet, options: Eva
     ctx: contextMap(request.context ?? {}),
     hasBoundary: boundaries.length > 0,
     wildcard: options.requestResourceWildcard === true && request.resource === "*",
+    patternRequest:
+      options.requestResourceWildcard === true && /[*?]/.test(request.resource) && request.resource !== "*",
   };
   const explain: PolicyExplain[] | null = options.explain ? [] : null;
   const missing: string[] = [];
@@ -601,8 +619,11 @@ export function evaluate(request: EvalRequest, policies: PolicySet, options: Eva
   if (rule?.effect === "allowAlways") return { ...result("allowed", [], []), serviceRule: rule.name };
 
   // 1. explicit deny anywhere wins
+  const iamPrincipal =
+    principal.kind !== "anonymous" && principal.kind !== "federated" && principal.kind !== "service";
+  // SCPs bind IAM principals of the organization only (not anonymous, web-identity or service principals).
   const denies: [PolicyType, SetOutcome | null][] = [
-    ["scp", mergeLevels(scps)],
+    ["scp", iamPrincipal ? mergeLevels(scps) : null],
     ["rcp", mergeLevels(rcps)],
     ["resource", resource],
     ["identity", identity],
@@ -619,8 +640,6 @@ export function evaluate(request: EvalRequest, policies: PolicySet, options: Eva
   }
   if (rule?.effect === "implicitDeny") return { ...result("implicitDeny", [], []), serviceRule: rule.name };
 
-  const iamPrincipal =
-    principal.kind !== "anonymous" && principal.kind !== "federated" && principal.kind !== "service";
   // 2./3. every SCP and RCP level must allow (SCPs bind IAM principals only; RCPs never service principals).
   const blocked: PolicyType[] = [];
   if (iamPrincipal && scps.some((o) => o.allow.length === 0)) blocked.push("scp");

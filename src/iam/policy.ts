@@ -99,14 +99,18 @@ function has(o: Obj, k: string): boolean {
   return Object.hasOwn(o, k);
 }
 function strList(v: Json | undefined): string[] {
-  return v === undefined ? [] : typeof v === "string" ? [v] : (v as string[]);
+  if (v === undefined) return [];
+  if (typeof v === "string") return [v];
+  return (v as Json[]).filter((x): x is string => typeof x === "string");
 }
 
 function checkStringOrList(s: Obj, key: string): void {
   if (!has(s, key)) return;
   const v = s[key];
   if (typeof v === "string") return;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) fail(SYNTAX);
+  // IAM accepts null entries in a Resource list (moto's valid corpus, "NullResource"); they name nothing.
+  const nullOk = key === "Resource" || key === "NotResource";
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string" || (nullOk && x === null))) fail(SYNTAX);
 }
 
 function checkPrincipalSyntax(v: Json | undefined): void {
@@ -139,8 +143,8 @@ function checkStatementSyntax(s: Json): asserts s is Obj {
         const ok = (x: Json) => typeof x === "string" || typeof x === "number" || typeof x === "boolean";
         if (!ok(val) && !(Array.isArray(val) && val.every(ok))) fail(SYNTAX);
       }
-      // Unknown operators: IAM rejects them (decision 12 of §13).
-      if (parseOperator(op) === undefined) fail(SYNTAX);
+      // Unknown operators are rejected unless their key map is empty (moto's valid corpus: `{"a": {}}`).
+      if (parseOperator(op) === undefined && Object.keys(block).length > 0) fail(SYNTAX);
     }
   }
   if (has(s, "Sid") && typeof s.Sid !== "string") fail(SYNTAX);
@@ -345,10 +349,12 @@ function validateOrThrow(text: string, kind: PolicyKind, options: ValidateOption
   for (const key of ["Resource", "NotResource"]) {
     for (const s of stmts) {
       if (!has(s, key)) continue;
-      const v = s[key] as string | string[];
-      const list = typeof v === "string" ? [v] : [...v].sort().reverse();
+      const v = s[key] as Json;
+      const list = typeof v === "string" ? [v] : strList(v).sort().reverse();
+      // Like moto, a later format error replaces an earlier one (the corpus pins this).
       for (const r of list) {
-        if (resourceError === "") resourceError = resourceFormatError(r);
+        const e = resourceFormatError(r);
+        if (e !== "") resourceError = e;
       }
       if (resourceError === "") for (const r of strList(v)) legacyResourceCheck(r);
     }
@@ -372,18 +378,7 @@ function validateOrThrow(text: string, kind: PolicyKind, options: ValidateOption
     if (Array.isArray(v) && v.length === 0) fail("Policy statement must contain actions.");
   }
 
-  // 6. resources present (not for trust/resource-based policies, where the resource is implicit)
-  const needsResource = kind === "identity" || kind === "session" || kind === "boundary" || kind === "scp";
-  if (needsResource) {
-    for (const s of stmts) {
-      const key = has(s, "Resource") ? "Resource" : has(s, "NotResource") ? "NotResource" : undefined;
-      if (key === undefined) fail("Policy statement must contain resources.");
-      const v = s[key];
-      if (Array.isArray(v) && v.length === 0) fail("Policy statement must contain resources.");
-    }
-  }
-
-  // 7. resource format (collected above), then action prefixes.
+  // 6. resource format (collected above), then action prefixes.
   if (resourceError !== "") fail(resourceError);
   for (const key of ["Action", "NotAction"]) {
     for (const s of stmts) {
@@ -394,6 +389,17 @@ function validateOrThrow(text: string, kind: PolicyKind, options: ValidateOption
         } else if (parts.length > 2) fail("Actions/Condition can contain only one colon.");
         if (parts[0] !== "*" && /[^a-zA-Z0-9\-.]/.test(parts[0]!)) fail(`Vendor ${parts[0]} is not valid`);
       }
+    }
+  }
+
+  // 7b. resources present (not for trust/resource-based policies, where the resource is implicit)
+  const needsResource = kind === "identity" || kind === "session" || kind === "boundary" || kind === "scp";
+  if (needsResource) {
+    for (const s of stmts) {
+      const key = has(s, "Resource") ? "Resource" : has(s, "NotResource") ? "NotResource" : undefined;
+      if (key === undefined) fail("Policy statement must contain resources.");
+      const v = s[key];
+      if (Array.isArray(v) && v.length === 0) fail("Policy statement must contain resources.");
     }
   }
 
@@ -556,6 +562,8 @@ function compileStatement(s: unknown, index: number, variables: boolean): Parsed
     const p = s[prKey];
     const entries: PrincipalEntry[] = [];
     if (p === "*") entries.push({ type: "*", value: "*" });
+    // A bare string other than "*" (only in injected data; IAM rejects it on write) names an AWS principal.
+    else if (typeof p === "string") entries.push({ type: "AWS", value: p });
     else if (isObj(p))
       for (const [type, v] of Object.entries(p)) for (const value of asList(v)) entries.push({ type, value });
     principal = { not: prKey === "NotPrincipal", entries };

@@ -35,7 +35,15 @@ const SSO_RESERVED_ROLE: ServiceRule = {
   effect: "implicitDeny",
 };
 
-// Read-only IAM actions on a role: everything that only reads or reports.
+const AWS_MANAGED_POLICY: ServiceRule = {
+  // AWS managed policies (arn:aws:iam::aws:policy/…) are maintained by AWS: "You cannot change the
+  // permissions defined in AWS managed policies."
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
+  name: "AWS managed policies cannot be modified",
+  effect: "implicitDeny",
+};
+
+// Read-only IAM actions: everything that only reads or reports.
 const READ_ONLY_ROLE_ACTION = /^iam:(get|list|generate|simulate)/;
 
 /** The fixed rule that applies to this request, if any. `action` as requested; resource an ARN or `*`. */
@@ -56,6 +64,13 @@ export function serviceRule(action: string, resource: string, _principal: unknow
     /^arn:[^:]+:iam::[^:]*:role\/aws-reserved\/sso\.amazonaws\.com\//i.test(resource)
   ) {
     if (!READ_ONLY_ROLE_ACTION.test(a)) return SSO_RESERVED_ROLE;
+  }
+  if (
+    a.startsWith("iam:") &&
+    /^arn:[^:]+:iam::aws:policy\//i.test(resource) &&
+    !READ_ONLY_ROLE_ACTION.test(a)
+  ) {
+    return AWS_MANAGED_POLICY;
   }
   return undefined;
 }
