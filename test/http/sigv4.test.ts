@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SignatureMismatchError, signingKey, signingScopeOf, verifySigV4 } from "../../src/http/sigv4.ts";
+import { SignatureMismatchError, signingKey, verifySigV4 } from "../../src/http/sigv4.ts";
 import {
   assertAuthError,
   lookupFrom,
