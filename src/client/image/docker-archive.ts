@@ -111,12 +111,12 @@ export async function openDockerArchive(
       const m = need(entry!.Layers[i]!);
       let digest = "";
       let size = 0;
+      const record = (d: string, s: number) => {
+        digest = d;
+        size = s;
+      };
       if (await isGzip(tar, m)) {
-        await pipeline(
-          memberStream(tar, m),
-          hasher((d, s) => ((digest = d), (size = s))),
-          devNull(),
-        );
+        await pipeline(memberStream(tar, m), hasher(record), devNull());
         return {
           digest,
           size,
@@ -128,7 +128,7 @@ export async function openDockerArchive(
       await pipeline(
         memberStream(tar, m),
         createGzip({ level: constants.Z_DEFAULT_COMPRESSION }),
-        hasher((d, s) => ((digest = d), (size = s))),
+        hasher(record),
         createWriteStream(file),
       );
       return {
