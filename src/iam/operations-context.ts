@@ -1,0 +1,163 @@
+// What every IAM operation is built with (store, runtime), and the rules they share: ARNs, tags and the
+// condition keys they carry, policy validation on write, and lookups that fail with AWS's NoSuchEntity text.
+import type { OperationInput, RequestContext, TwinRuntime } from "../core/service.ts";
+import { validationError } from "../http/aws-error.ts";
+import type { Store } from "../store/sqlite.ts";
+import { InvalidInput, LimitExceeded, NoSuchEntity, policyProblemError, ValidationError } from "./errors.ts";
+import type { IamRole, IamUser, Tag } from "./model.ts";
+import { type PolicyKind, policySize, type ValidateOptions, validatePolicy } from "./policy.ts";
+import type { IamStore, PolicyRecord } from "./store.ts";
+
+export interface IamDeps {
+  store: Store;
+  iam: IamStore;
+  rt: TwinRuntime;
+}
+
+export function userArn(accountId: string, path: string, name: string): string {
+  return `arn:aws:iam::${accountId}:user${path}${name}`;
+}
+
+export function roleArn(accountId: string, path: string, name: string): string {
+  return `arn:aws:iam::${accountId}:role${path}${name}`;
+}
+
+export function policyArn(accountId: string, path: string, name: string): string {
+  return `arn:aws:iam::${accountId}:policy${path}${name}`;
+}
+
+export function requireUser(iam: IamStore, name: string): IamUser {
+  const user = iam.getUser(name);
+  if (!user) throw new NoSuchEntity(`The user with name ${name} cannot be found.`);
+  return user;
+}
+
+export function requireRole(iam: IamStore, name: string): IamRole {
+  const role = iam.getRole(name);
+  if (!role) throw new NoSuchEntity(`The role with name ${name} cannot be found.`);
+  return role;
+}
+
+/** A policy ARN must at least look like one before IAM looks it up. */
+export function checkPolicyArn(arn: string): void {
+  if (!/^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/.+/.test(arn))
+    throw new InvalidInput(`ARN ${arn} is not valid.`);
+}
+
+export function requirePolicy(iam: IamStore, arn: string): PolicyRecord {
+  checkPolicyArn(arn);
+  const p = iam.getPolicy(arn);
+  if (!p) throw new NoSuchEntity(`Policy ${arn} was not found.`);
+  return p;
+}
+
+/** Attach and boundary operations word a missing policy this way. */
+export function requireAttachable(iam: IamStore, arn: string): PolicyRecord {
+  checkPolicyArn(arn);
+  const p = iam.getPolicy(arn);
+  if (!p) throw new NoSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+  return p;
+}
+
+/** Validates a document with the engine's validator and throws the first problem as IAM does. */
+export function checkPolicy(text: string, kind: PolicyKind, options?: ValidateOptions): void {
+  const problems = validatePolicy(text, kind, options);
+  if (problems.length > 0) throw policyProblemError(problems[0]!);
+}
+
+/**
+ * Inline policies share one size quota per user (2,048) or role (10,240), whitespace not counted
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ */
+export function checkInlineAggregate(
+  iam: IamStore,
+  kind: "user" | "role",
+  owner: string,
+  policyName: string,
+  text: string,
+): void {
+  const limit = kind === "user" ? 2048 : 10240;
+  let total = policySize(text);
+  for (const p of iam.inlinePoliciesOf(kind, owner))
+    if (p.name !== policyName) total += policySize(p.document);
+  if (total > limit)
+    throw new LimitExceeded(`Maximum policy size of ${limit} bytes exceeded for ${kind} ${owner}`);
+}
+
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Tags from the wire, checked against the model (tagKeyType, tagValueType) and for duplicate keys. */
+export function tagsOf(value: unknown): Tag[] {
+  const list =
+    value === undefined || value === null || value === "" ? [] : Array.isArray(value) ? value : [value];
+  const tags = list.map((t: { Key?: unknown; Value?: unknown }) => ({
+    Key: String(t?.Key ?? ""),
+    Value: t?.Value === undefined ? "" : String(t.Value),
+  }));
+  const problems: string[] = [];
+  if (tags.length > 50)
+    problems.push(
+      `Value '${tags.length}' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`,
+    );
+  tags.forEach((t, i) => {
+    const at = `'tags.${i + 1}.member.key'`;
+    if (t.Key.length < 1 || t.Key.length > 128)
+      problems.push(
+        `Value '${t.Key}' at ${at} failed to satisfy constraint: Member must have length ${t.Key.length < 1 ? "greater than or equal to 1" : "less than or equal to 128"}`,
+      );
+    else if (!TAG_KEY.test(t.Key))
+      problems.push(
+        `Value '${t.Key}' at ${at} failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+`,
+      );
+    const vat = `'tags.${i + 1}.member.value'`;
+    if (t.Value.length > 256)
+      problems.push(
+        `Value '${t.Value}' at ${vat} failed to satisfy constraint: Member must have length less than or equal to 256`,
+      );
+    else if (!TAG_VALUE.test(t.Value))
+      problems.push(
+        `Value '${t.Value}' at ${vat} failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`,
+      );
+  });
+  if (problems.length > 0) throw new ValidationError(problems);
+  const seen = new Set<string>();
+  for (const t of tags) {
+    const k = t.Key.toLowerCase();
+    if (seen.has(k))
+      throw new InvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.");
+    seen.add(k);
+  }
+  return tags;
+}
+
+/** A resource may carry at most 50 tags after a Tag* call. */
+export function checkTagCount(existing: readonly Tag[], added: readonly Tag[]): void {
+  const keys = new Set(existing.map((t) => t.Key.toLowerCase()));
+  for (const t of added) keys.add(t.Key.toLowerCase());
+  if (keys.size > 50) throw new LimitExceeded("The number of tags has reached the maximum limit.");
+}
+
+/** aws:RequestTag/<k> and aws:TagKeys for a call that carries tags (iam-policy.md §8). */
+export function requestTagContext(tags: readonly Tag[]): Record<string, string | string[]> {
+  if (tags.length === 0) return {};
+  const ctx: Record<string, string | string[]> = { "aws:TagKeys": tags.map((t) => t.Key) };
+  for (const t of tags) ctx[`aws:RequestTag/${t.Key}`] = t.Value;
+  return ctx;
+}
+
+/** aws:ResourceTag/<k> for a call on an existing, tagged resource. */
+export function resourceTagContext(tags: readonly Tag[] | undefined): Record<string, string> {
+  const ctx: Record<string, string> = {};
+  for (const t of tags ?? []) ctx[`aws:ResourceTag/${t.Key}`] = t.Value;
+  return ctx;
+}
+
+/** The caller as an IAM user, for operations whose UserName defaults to the caller (GetUser, CreateAccessKey). */
+export function callerUserName(input: OperationInput, ctx: RequestContext): string {
+  if (typeof input.UserName === "string" && input.UserName !== "") return input.UserName;
+  const p = ctx.principal;
+  if (!p || p.type !== "User")
+    throw validationError("Must specify userName when calling with non-User credentials");
+  return p.name;
+}

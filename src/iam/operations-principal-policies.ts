@@ -1,0 +1,248 @@
+// The operations users and roles share, generated for each: inline policies (Put/Get/Delete/List*Policy),
+// managed policy attachments (Attach/Detach/ListAttached*Policies), tags (Tag/Untag/List*Tags) and the
+// permissions boundary (Put/Delete*PermissionsBoundary).
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html
+import type { Operation, RequestContext } from "../core/service.ts";
+import { LimitExceeded, NoSuchEntity } from "./errors.ts";
+import type { IamRole, IamUser } from "./model.ts";
+import {
+  checkInlineAggregate,
+  checkPolicy,
+  checkTagCount,
+  type IamDeps,
+  requestTagContext,
+  requireAttachable,
+  requireRole,
+  requireUser,
+  resourceTagContext,
+  tagsOf,
+} from "./operations-context.ts";
+import { checkInput, encodeDocument, listOf, paginate, required, shapes } from "./operations-input.ts";
+
+type Kind = "User" | "Role";
+
+interface Entity {
+  name: string;
+  arn: string;
+  tags: IamUser["Tags"];
+}
+
+/** AWS's quota of managed policies attached to one user or role (default 10). */
+const ATTACHED_POLICY_QUOTA = 10;
+
+export function principalPolicyOperations(d: IamDeps, kind: Kind): Record<string, Operation> {
+  const { iam, store } = d;
+  const k = kind === "User" ? "user" : "role";
+  const nameMember = `${kind}Name`;
+  const nameShape = kind === "User" ? shapes.existingUserName : shapes.roleName;
+
+  const entity = (name: string): Entity => {
+    const e: IamUser | IamRole = kind === "User" ? requireUser(iam, name) : requireRole(iam, name);
+    return { name: "UserName" in e ? e.UserName : e.RoleName, arn: e.Arn, tags: e.Tags };
+  };
+  /** The resource ARN to authorize: the entity's, or the path-less form when it does not exist. */
+  const arnFor = (name: string): { arn: string; tags: IamUser["Tags"] } => {
+    const e = kind === "User" ? iam.getUser(name) : iam.getRole(name);
+    return e
+      ? { arn: e.Arn, tags: e.Tags }
+      : { arn: `arn:aws:iam::${d.rt.accountId}:${k}/${name}`, tags: [] };
+  };
+  const authorize = (
+    ctx: RequestContext,
+    op: string,
+    name: string,
+    extra: Record<string, string | string[]> = {},
+  ) => {
+    const target = arnFor(name);
+    ctx.authorize({
+      action: `iam:${op}`,
+      resource: target.arn,
+      context: { ...resourceTagContext(target.tags), ...extra },
+    });
+  };
+
+  const ops: Record<string, Operation> = {
+    [`Put${kind}Policy`]: (input, ctx) => {
+      checkInput(input, {
+        [nameMember]: required(nameShape),
+        PolicyName: required(shapes.policyName),
+        PolicyDocument: required(shapes.policyDocument),
+      });
+      const name = input[nameMember] as string;
+      authorize(ctx, `Put${kind}Policy`, name);
+      return store.tx(() => {
+        const e = entity(name);
+        const text = input.PolicyDocument as string;
+        checkPolicy(text, "identity", { attachment: k, entityName: e.name });
+        checkInlineAggregate(iam, k, e.name, input.PolicyName, text);
+        iam.putInlinePolicy(k, e.name, input.PolicyName, text);
+        return undefined;
+      });
+    },
+
+    [`Get${kind}Policy`]: (input, ctx) => {
+      checkInput(input, { [nameMember]: required(nameShape), PolicyName: required(shapes.policyName) });
+      const name = input[nameMember] as string;
+      authorize(ctx, `Get${kind}Policy`, name);
+      const e = entity(name);
+      const doc = iam.getInlinePolicy(k, e.name, input.PolicyName);
+      if (doc === undefined)
+        throw new NoSuchEntity(`The ${k} policy with name ${input.PolicyName} cannot be found.`);
+      return { [nameMember]: e.name, PolicyName: input.PolicyName, PolicyDocument: encodeDocument(doc) };
+    },
+
+    [`Delete${kind}Policy`]: (input, ctx) => {
+      checkInput(input, { [nameMember]: required(nameShape), PolicyName: required(shapes.policyName) });
+      const name = input[nameMember] as string;
+      authorize(ctx, `Delete${kind}Policy`, name);
+      return store.tx(() => {
+        const e = entity(name);
+        if (iam.getInlinePolicy(k, e.name, input.PolicyName) === undefined)
+          throw new NoSuchEntity(`The ${k} policy with name ${input.PolicyName} cannot be found.`);
+        iam.deleteInlinePolicy(k, e.name, input.PolicyName);
+        return undefined;
+      });
+    },
+
+    [`List${kind}Policies`]: (input, ctx) => {
+      checkInput(input, {
+        [nameMember]: required(nameShape),
+        Marker: shapes.marker,
+        MaxItems: shapes.maxItems,
+      });
+      const name = input[nameMember] as string;
+      authorize(ctx, `List${kind}Policies`, name);
+      const e = entity(name);
+      const { page, ...rest } = paginate(
+        iam.inlinePoliciesOf(k, e.name).map((p) => p.name),
+        input,
+      );
+      return { PolicyNames: page, ...rest };
+    },
+
+    [`Attach${kind}Policy`]: (input, ctx) => {
+      checkInput(input, { [nameMember]: required(nameShape), PolicyArn: required(shapes.arn) });
+      const name = input[nameMember] as string;
+      authorize(ctx, `Attach${kind}Policy`, name, { "iam:PolicyARN": input.PolicyArn });
+      return store.tx(() => {
+        const e = entity(name);
+        requireAttachable(iam, input.PolicyArn);
+        if (iam.isAttached(k, e.name, input.PolicyArn)) return undefined;
+        if (iam.attachedPolicies(k, e.name).length >= ATTACHED_POLICY_QUOTA)
+          throw new LimitExceeded(`Cannot exceed quota for PoliciesPer${kind}: ${ATTACHED_POLICY_QUOTA}`);
+        iam.attach(k, e.name, input.PolicyArn);
+        return undefined;
+      });
+    },
+
+    [`Detach${kind}Policy`]: (input, ctx) => {
+      checkInput(input, { [nameMember]: required(nameShape), PolicyArn: required(shapes.arn) });
+      const name = input[nameMember] as string;
+      authorize(ctx, `Detach${kind}Policy`, name, { "iam:PolicyARN": input.PolicyArn });
+      return store.tx(() => {
+        const e = entity(name);
+        if (!iam.isAttached(k, e.name, input.PolicyArn))
+          throw new NoSuchEntity(`Policy ${input.PolicyArn} was not found.`);
+        iam.detach(k, e.name, input.PolicyArn);
+        return undefined;
+      });
+    },
+
+    [`ListAttached${kind}Policies`]: (input, ctx) => {
+      checkInput(input, {
+        [nameMember]: required(nameShape),
+        PathPrefix: shapes.policyPath,
+        Marker: shapes.marker,
+        MaxItems: shapes.maxItems,
+      });
+      const name = input[nameMember] as string;
+      authorize(ctx, `ListAttached${kind}Policies`, name);
+      const e = entity(name);
+      const prefix = (input.PathPrefix as string | undefined) ?? "/";
+      const all = iam
+        .attachedPolicies(k, e.name)
+        .filter((p) => p.Path.startsWith(prefix))
+        .map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.PolicyArn }));
+      const { page, ...rest } = paginate(all, input);
+      return { AttachedPolicies: page, ...rest };
+    },
+
+    [`Tag${kind}`]: (input, ctx) => {
+      checkInput(input, { [nameMember]: required(nameShape), Tags: required(shapes.tagList) });
+      const name = input[nameMember] as string;
+      const tags = tagsOf(input.Tags);
+      authorize(ctx, `Tag${kind}`, name, requestTagContext(tags));
+      return store.tx(() => {
+        const e = entity(name);
+        checkTagCount(e.tags, tags);
+        iam.putTags(k, e.name, tags);
+        return undefined;
+      });
+    },
+
+    [`Untag${kind}`]: (input, ctx) => {
+      checkInput(input, { [nameMember]: required(nameShape), TagKeys: required(shapes.tagKeyList) });
+      const name = input[nameMember] as string;
+      const keys = listOf(input.TagKeys);
+      authorize(ctx, `Untag${kind}`, name, { "aws:TagKeys": keys });
+      return store.tx(() => {
+        const e = entity(name);
+        iam.removeTags(k, e.name, keys);
+        return undefined;
+      });
+    },
+
+    [`List${kind}Tags`]: (input, ctx) => {
+      checkInput(input, {
+        [nameMember]: required(nameShape),
+        Marker: shapes.marker,
+        MaxItems: shapes.maxItems,
+      });
+      const name = input[nameMember] as string;
+      authorize(ctx, `List${kind}Tags`, name);
+      const e = entity(name);
+      const { page, ...rest } = paginate(e.tags, input);
+      return { Tags: page, ...rest };
+    },
+
+    [`Put${kind}PermissionsBoundary`]: (input, ctx) => {
+      checkInput(input, { [nameMember]: required(nameShape), PermissionsBoundary: required(shapes.arn) });
+      const name = input[nameMember] as string;
+      authorize(ctx, `Put${kind}PermissionsBoundary`, name, {
+        "iam:PermissionsBoundary": input.PermissionsBoundary,
+      });
+      return store.tx(() => {
+        const e = entity(name);
+        requireBoundary(d, input.PermissionsBoundary);
+        if (kind === "User") iam.setUserBoundary(e.name, input.PermissionsBoundary);
+        else iam.setRoleBoundary(e.name, input.PermissionsBoundary);
+        return undefined;
+      });
+    },
+
+    [`Delete${kind}PermissionsBoundary`]: (input, ctx) => {
+      checkInput(input, { [nameMember]: required(nameShape) });
+      const name = input[nameMember] as string;
+      const current = kind === "User" ? iam.getUser(name) : iam.getRole(name);
+      const boundaryArn = current?.PermissionsBoundary?.PermissionsBoundaryArn;
+      authorize(
+        ctx,
+        `Delete${kind}PermissionsBoundary`,
+        name,
+        boundaryArn ? { "iam:PermissionsBoundary": boundaryArn } : {},
+      );
+      return store.tx(() => {
+        const e = entity(name);
+        if (kind === "User") iam.setUserBoundary(e.name, null);
+        else iam.setRoleBoundary(e.name, null);
+        return undefined;
+      });
+    },
+  };
+  return ops;
+}
+
+/** A permissions boundary must be an existing managed policy (customer or AWS managed). */
+export function requireBoundary(d: IamDeps, arn: string): void {
+  if (!d.iam.getPolicy(arn)) throw new NoSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
+}
