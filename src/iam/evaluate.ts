@@ -97,9 +97,10 @@ export interface StatementExplain {
   start: Position | null;
   end: Position | null;
   applies: boolean;
-  action: { matched: boolean; by: string | null };
+  /** `patterns`: the statement's Action (or NotAction, with `not`) list */
+  action: { matched: boolean; by: string | null; not: boolean; patterns: string[] };
   /** `by: null` with matched true: not evaluated (trust policy) or implicit */
-  resource: { matched: boolean; by: string | null };
+  resource: { matched: boolean; by: string | null; not: boolean; patterns: string[] };
   principal: { matched: boolean; by: string | null } | null;
   conditions: ConditionExplain[];
 }
@@ -413,10 +414,22 @@ function explainStatement(
     start: pos?.start ?? null,
     end: pos?.end ?? null,
     applies,
-    action: { matched: a !== false, by: a === false ? null : a === null ? "NotAction" : a },
+    action: {
+      matched: a !== false,
+      by: a === false ? null : a === null ? "NotAction" : a,
+      not: s.action?.not ?? false,
+      patterns: s.action?.patterns ?? [],
+    },
     resource: {
       matched: r !== false,
-      by: r === false || r === "" ? (r === "" && !skipResource ? "NotResource" : null) : r,
+      by:
+        r === false || r === ""
+          ? r === "" && s.resource?.not === true && !skipResource
+            ? "NotResource"
+            : null
+          : r,
+      not: s.resource?.not ?? false,
+      patterns: s.resource?.patterns.map((x) => x.raw) ?? [],
     },
     principal: p === null ? null : { matched: p.cls !== null, by: p.by },
     conditions,
