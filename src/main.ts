@@ -5,6 +5,7 @@ import { resolveConfig, type TwinOptions } from "./config.ts";
 import { keyshipRoutes } from "./http/keyship-routes.ts";
 import { createFrontDoor, listen } from "./http/serve.ts";
 import { createAuthorizer } from "./iam/authorize.ts";
+import { createEcr } from "./ecr/component.ts";
 import { createIam } from "./iam/component.ts";
 import { DecisionLog } from "./iam/decisions.ts";
 import { openStore } from "./store/sqlite.ts";
@@ -49,6 +50,24 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   services.push(iam.service);
   credentials.push(iam.credentials);
   const authorize = createAuthorizer({ directory: iam.directory, decisions, ids: config.ids });
+
+  const ecr = createEcr({
+    store,
+    rt,
+    authorize,
+    // Re-resolved per registry request, so sources added later (STS sessions) count too.
+    resolveAccessKey: (id) => {
+      for (const source of credentials) {
+        const found = source.lookup(id);
+        if (found) return found.principal;
+      }
+      return undefined;
+    },
+    log: config.log,
+  });
+  services.push(ecr.service);
+  routes.push(...ecr.routes);
+  closers.push(() => ecr.close());
 
   routes.unshift(
     ...keyshipRoutes({
