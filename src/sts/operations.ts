@@ -1,0 +1,405 @@
+// The STS service: GetCallerIdentity, AssumeRoleWithWebIdentity (unsigned), AssumeRole.
+// Spec: sts.md §2–§5; https://docs.aws.amazon.com/STS/latest/APIReference/
+import { deflateRawSync } from "node:zlib";
+import type {
+  CredentialSource,
+  OperationInput,
+  RequestContext,
+  RoleSession,
+  Service,
+  TwinRuntime,
+} from "../core/service.ts";
+import { AccessDenied, AwsError } from "../http/aws-error.ts";
+import type { DecisionLog } from "../iam/decisions.ts";
+import { type EvalRequest, type EvalResult, evaluate } from "../iam/evaluate.ts";
+import type { IamDirectory, IamRole } from "../iam/model.ts";
+import { validatePolicy } from "../iam/policy.ts";
+import type { KeyResolver } from "../oidc/verify.ts";
+import type { Store } from "../store/sqlite.ts";
+import {
+  malformedPolicyDocument,
+  messages,
+  packedPolicyTooLarge,
+  validationError,
+  webIdentityDenied,
+} from "./errors.ts";
+import { assumedRoleArn, SessionStore, type StoredSession } from "./sessions.ts";
+import { trustTrace } from "./trust-trace.ts";
+import {
+  ASSUME_ROLE_RULES,
+  ASSUME_ROLE_WITH_WEB_IDENTITY_RULES,
+  parseRoleArn,
+  validateInput,
+} from "./validate.ts";
+import {
+  isGithubProvider,
+  sessionTagsClaim,
+  sourceIdentityClaim,
+  type VerifiedWebIdentity,
+  verifyWebIdentityToken,
+  type WebIdentityOptions,
+  webIdentityTrustRequest,
+} from "./web-identity.ts";
+
+export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+export interface StsOptions {
+  webIdentity?: WebIdentityOptions;
+  /** bytes of deflated session policy + ARNs + tags that make 100 % (`sts.packedPolicyLimitBytes`, default 1024) */
+  packedPolicyLimitBytes?: number;
+}
+
+export interface StsDeps {
+  store: Store;
+  rt: TwinRuntime;
+  iam: IamDirectory;
+  /** the OIDC component: its key resolver verifies tokens of its own and of mapped issuers */
+  oidc: { keyResolver: Pick<KeyResolver, "verifySignature">; issuer?: { iss: string } };
+  decisions?: Pick<DecisionLog, "record">;
+  options?: StsOptions;
+}
+
+export interface Sts {
+  service: Service;
+  credentials: CredentialSource;
+  sessions: SessionStore;
+}
+
+const CHAINED_MAX_SECONDS = 3600;
+
+export function createSts(deps: StsDeps): Sts {
+  const { rt, iam } = deps;
+  const sessions = new SessionStore(deps.store, rt.ids);
+  const ownIssuerKey = deps.oidc.issuer?.iss.replace(/^https:\/\//, "");
+  const packedLimit = deps.options?.packedPolicyLimitBytes ?? 1024;
+
+  function record(
+    ctx: RequestContext,
+    request: EvalRequest,
+    result: EvalResult,
+    extra: Record<string, unknown> = {},
+  ) {
+    if (!deps.decisions) return;
+    const denied = result.decision !== "allowed";
+    const first = result.matchedStatements[0];
+    deps.decisions.record({
+      id: rt.ids.uuid(),
+      time: ctx.now.toISOString(),
+      service: "sts",
+      operation: ctx.operation,
+      requestId: ctx.requestId,
+      principal: typeof request.principal === "string" ? request.principal : "anonymous",
+      action: request.action,
+      resource: request.resource,
+      decision: result.decision,
+      ...(first ? { decidedBy: `${first.sourcePolicyId}#${first.sid ?? first.index}` } : {}),
+      ...(denied ? { message: messages.webIdentityDenied, detail: result } : {}),
+      explanation: trustTrace(request, result),
+      context: { ...request.context, ...extra },
+    });
+  }
+
+  /** Session policies: validated, resolved, measured (sts.md §2.9). */
+  function sessionPolicies(input: OperationInput, tags: Record<string, string>) {
+    const policy = input.Policy as string | undefined;
+    const policyArns = Array.isArray(input.PolicyArns)
+      ? (input.PolicyArns as { arn?: unknown }[]).map((p) => String(p.arn))
+      : [];
+    if (policy !== undefined) {
+      const problems = validatePolicy(policy, "session");
+      if (problems.length > 0) throw malformedPolicyDocument(problems[0]!.message);
+    }
+    for (const arn of policyArns) {
+      // Managed policies of the role's account, or AWS managed ones (account "aws").
+      const account = arn.split(":")[4];
+      if ((account !== "aws" && account !== rt.accountId) || !iam.managedPolicyDocument(arn)) {
+        throw malformedPolicyDocument(`Policy ${arn} does not exist or is not attachable.`);
+      }
+    }
+    const tagText = Object.entries(tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    const supplied = policy !== undefined || policyArns.length > 0 || tagText !== "";
+    let packed: number | undefined;
+    if (supplied) {
+      const bytes = deflateRawSync(Buffer.from(`${policy ?? ""}${policyArns.join("")}${tagText}`)).length;
+      packed = Math.ceil((100 * bytes) / packedLimit);
+      if (packed > 100) {
+        throw packedPolicyTooLarge(
+          policy !== undefined || policyArns.length > 0
+            ? `Packed policy consumes ${packed}% of allotted space, please use smaller policy.`
+            : `Packed size of session tags consumes ${packed}% of allotted space.`,
+        );
+      }
+    }
+    return { policy, policyArns, packed };
+  }
+
+  function duration(input: OperationInput, role: IamRole, chained: boolean): number {
+    const seconds = input.DurationSeconds === undefined ? 3600 : Number(input.DurationSeconds);
+    if (chained && seconds > CHAINED_MAX_SECONDS) throw validationError(messages.chainingOverHour);
+    if (seconds > role.MaxSessionDuration) throw validationError(messages.durationOverMax);
+    return seconds;
+  }
+
+  function issue(ctx: RequestContext, session: RoleSession): StoredSession {
+    return sessions.create(ctx.accountId, ctx.now, session);
+  }
+
+  function credentialsOut(s: StoredSession) {
+    return {
+      AccessKeyId: s.credentials.AccessKeyId,
+      SecretAccessKey: s.credentials.SecretAccessKey,
+      SessionToken: s.credentials.SessionToken,
+      Expiration: s.credentials.Expiration,
+    };
+  }
+
+  const operations: Service["operations"] = {
+    GetCallerIdentity(_input, ctx) {
+      // "No permissions are required to perform this operation" (sts.md §5).
+      const p = ctx.principal!;
+      return { UserId: p.userId, Account: p.accountId, Arn: p.arn };
+    },
+
+    async AssumeRoleWithWebIdentity(input, ctx) {
+      validateInput(input, ASSUME_ROLE_WITH_WEB_IDENTITY_RULES);
+      const roleArn = String(input.RoleArn);
+      const sessionName = String(input.RoleSessionName);
+      const arn = parseRoleArn(roleArn);
+      if (!arn) throw validationError(messages.invalidArn);
+
+      const identity = await verifyWebIdentityToken(
+        String(input.WebIdentityToken),
+        {
+          accountId: arn.account,
+          iam,
+          keyResolver: deps.oidc.keyResolver,
+          now: ctx.now,
+          ...(deps.options?.webIdentity ? { options: deps.options.webIdentity } : {}),
+        },
+        input.ProviderId as string | undefined,
+      );
+
+      const tags = sessionTagsClaim(identity.claims);
+      const sourceIdentity = sourceIdentityClaim(identity.claims);
+      const request = webIdentityTrustRequest({
+        identity,
+        roleArn,
+        accountId: arn.account,
+        sessionName,
+        now: ctx.now,
+        sourceIp: ctx.sourceIp,
+        region: ctx.region,
+        github: isGithubProvider(identity.providerKey, ownIssuerKey),
+        ...(tags ? { tags } : {}),
+        ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
+      });
+      const claims = { token: identity.claims };
+
+      // A missing role is denied like a policy denial: existence is not leaked (sts.md §2.4 step 8).
+      const role = arn.account === ctx.accountId ? iam.getRoleByArn(roleArn) : undefined;
+      if (!role || !samePath(role, arn.path)) {
+        record(ctx, request, missingRoleResult(), { ...claims, reason: "role does not exist" });
+        throw webIdentityDenied();
+      }
+      const trust = { id: `trust:${role.RoleName}`, document: role.AssumeRolePolicyDocument };
+      const checks = [request];
+      if (tags && Object.keys(tags.tags).length > 0) checks.push({ ...request, action: "sts:TagSession" });
+      if (sourceIdentity !== undefined) checks.push({ ...request, action: "sts:SetSourceIdentity" });
+      for (const check of checks) {
+        const result = evaluate(check, { identity: [], resource: trust }, { explain: true });
+        record(ctx, check, result, claims);
+        if (result.decision !== "allowed") throw webIdentityDenied();
+      }
+
+      const seconds = duration(input, role, false);
+      const sessionTags = tags?.tags ?? {};
+      const policies = sessionPolicies(input, sessionTags);
+      const session: RoleSession = {
+        roleArn: role.Arn,
+        roleName: role.RoleName,
+        roleId: role.RoleId,
+        sessionName,
+        expiration: expiry(ctx.now, seconds),
+        policyArns: policies.policyArns,
+        tags: sessionTags,
+        transitiveTagKeys: tags?.transitiveTagKeys ?? [],
+        chained: false,
+        via: "AssumeRoleWithWebIdentity",
+        webIdentity: {
+          provider: identity.providerArn,
+          subject: identity.subject,
+          audience: identity.audience,
+        },
+      };
+      if (policies.policy !== undefined) session.policy = policies.policy;
+      if (sourceIdentity !== undefined) session.sourceIdentity = sourceIdentity;
+      const issued = issue(ctx, session);
+      return webIdentityResponse(identity, issued, policies.packed);
+    },
+
+    AssumeRole(input, ctx) {
+      validateInput(input, ASSUME_ROLE_RULES);
+      const caller = ctx.principal!;
+      const roleArn = String(input.RoleArn);
+      const sessionName = String(input.RoleSessionName);
+      const arn = parseRoleArn(roleArn);
+      if (!arn) throw validationError(messages.invalidArn);
+      const role = arn.account === ctx.accountId ? iam.getRoleByArn(roleArn) : undefined;
+      if (!role || !samePath(role, arn.path)) {
+        throw new AccessDenied(
+          `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+        );
+      }
+
+      const tags = tagList(input.Tags);
+      const inherited = caller.session
+        ? Object.fromEntries(
+            caller.session.transitiveTagKeys
+              .filter((k) => caller.session!.tags[k] !== undefined)
+              .map((k) => [k, caller.session!.tags[k]!]),
+          )
+        : {};
+      for (const k of Object.keys(tags)) {
+        if (Object.keys(inherited).some((i) => i.toLowerCase() === k.toLowerCase())) {
+          throw new AwsError(
+            "InvalidParameterValue",
+            `Tag key ${k} is a transitive tag of the calling session`,
+            400,
+          );
+        }
+      }
+      const transitive = tagKeys(input.TransitiveTagKeys);
+      const context: Record<string, string | string[]> = { "sts:RoleSessionName": sessionName };
+      if (input.ExternalId !== undefined) context["sts:ExternalId"] = String(input.ExternalId);
+      const sourceIdentity = caller.session?.sourceIdentity ?? (input.SourceIdentity as string | undefined);
+      if (input.SourceIdentity !== undefined) {
+        if (String(input.SourceIdentity).toLowerCase().startsWith("aws:")) {
+          throw validationError("SourceIdentity must not start with 'aws:'");
+        }
+        if (caller.session?.sourceIdentity && caller.session.sourceIdentity !== input.SourceIdentity) {
+          throw new AccessDenied("The source identity of a session cannot be changed");
+        }
+        context["sts:SourceIdentity"] = String(input.SourceIdentity);
+      }
+      if (Object.keys(tags).length > 0) {
+        for (const [k, v] of Object.entries(tags)) context[`aws:RequestTag/${k}`] = v;
+        context["aws:TagKeys"] = Object.keys(tags);
+        context["sts:TransitiveTagKeys"] = transitive;
+      }
+      const resourcePolicy = { id: `trust:${role.RoleName}`, document: role.AssumeRolePolicyDocument };
+      const checks = [{ action: "sts:AssumeRole", resource: role.Arn, context, resourcePolicy }];
+      if (Object.keys(tags).length > 0)
+        checks.push({ action: "sts:TagSession", resource: role.Arn, context, resourcePolicy });
+      if (input.SourceIdentity !== undefined) {
+        checks.push({ action: "sts:SetSourceIdentity", resource: role.Arn, context, resourcePolicy });
+      }
+      ctx.authorize(checks);
+
+      const chained = caller.type === "AssumedRole";
+      const seconds = duration(input, role, chained);
+      const sessionTags = { ...inherited, ...tags };
+      const policies = sessionPolicies(input, tags);
+      const session: RoleSession = {
+        roleArn: role.Arn,
+        roleName: role.RoleName,
+        roleId: role.RoleId,
+        sessionName,
+        expiration: expiry(ctx.now, seconds),
+        policyArns: policies.policyArns,
+        tags: sessionTags,
+        transitiveTagKeys: [...new Set([...(caller.session?.transitiveTagKeys ?? []), ...transitive])],
+        chained,
+        via: "AssumeRole",
+      };
+      if (caller.session?.webIdentity) session.webIdentity = caller.session.webIdentity;
+      if (policies.policy !== undefined) session.policy = policies.policy;
+      if (sourceIdentity !== undefined) session.sourceIdentity = sourceIdentity;
+      const issued = issue(ctx, session);
+      const out: Record<string, unknown> = {
+        AssumedRoleUser: {
+          Arn: assumedRoleArn(ctx.accountId, role.RoleName, sessionName),
+          AssumedRoleId: `${role.RoleId}:${sessionName}`,
+        },
+        Credentials: credentialsOut(issued),
+      };
+      if (policies.packed !== undefined) out.PackedPolicySize = policies.packed;
+      if (sourceIdentity !== undefined) out.SourceIdentity = sourceIdentity;
+      return out;
+    },
+  };
+
+  function webIdentityResponse(
+    identity: VerifiedWebIdentity,
+    issued: StoredSession,
+    packed: number | undefined,
+  ) {
+    const s = issued.session;
+    const out: Record<string, unknown> = {
+      SubjectFromWebIdentityToken: identity.subject,
+      Audience: identity.audience,
+      AssumedRoleUser: {
+        Arn: assumedRoleArn(issued.accountId, s.roleName, s.sessionName),
+        AssumedRoleId: `${s.roleId}:${s.sessionName}`,
+      },
+      Credentials: credentialsOut(issued),
+    };
+    if (s.sourceIdentity !== undefined) out.SourceIdentity = s.sourceIdentity;
+    out.Provider = identity.providerArn;
+    if (packed !== undefined) out.PackedPolicySize = packed;
+    return out;
+  }
+
+  return {
+    service: {
+      name: "sts",
+      protocol: "query",
+      xmlNamespace: STS_NAMESPACE,
+      operations,
+      unsigned: new Set(["AssumeRoleWithWebIdentity"]),
+    },
+    credentials: sessions,
+    sessions,
+  };
+}
+
+/** Expiration is rendered without fractional seconds, so mint it on a whole second. */
+function expiry(now: Date, seconds: number): Date {
+  return new Date(Math.floor(now.getTime() / 1000) * 1000 + seconds * 1000);
+}
+
+/** AWS resolves role ARNs by name; the path in the ARN must still be the role's path (sts.md §2.4 step 8). */
+function samePath(role: IamRole, path: string): boolean {
+  return role.Path === path;
+}
+
+function missingRoleResult(): EvalResult {
+  return {
+    decision: "implicitDeny",
+    blockedBy: ["resource"],
+    matchedStatements: [],
+    missingContextKeys: [],
+    policies: [],
+    resourceGrant: null,
+  };
+}
+
+function tagList(value: unknown): Record<string, string> {
+  if (!Array.isArray(value)) return {};
+  if (value.length > 50) throw validationError("The number of session tags must not exceed 50.");
+  const out: Record<string, string> = {};
+  for (const t of value as { Key?: unknown; Value?: unknown }[]) {
+    const key = String(t.Key ?? "");
+    const v = String(t.Value ?? "");
+    if (key.length < 1 || key.length > 128 || v.length > 256) {
+      throw validationError(`Tag ${key} does not satisfy the session tag length constraints`);
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+function tagKeys(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
