@@ -1,0 +1,313 @@
+// IAM roles, trust-policy checks (incl. the 2025 GitHub guardrail), inline role policies, attachments and
+// permissions boundaries, through SDK v3 against a live twin.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  ListRoleTagsCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+  UntagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateRoleCommand,
+} from "@aws-sdk/client-iam";
+import { clientConfig, withTwin } from "../../support/twin.ts";
+import { expectAwsError } from "./expect-error.ts";
+
+const ecsTrust = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+  ],
+});
+const provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+const githubTrust = (condition?: object) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: provider },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        ...(condition ? { Condition: condition } : {}),
+      },
+    ],
+  });
+const guardrailMessage =
+  "Trust policy with trusted principal arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com must evaluate, using StringEquals, StringLike or StringEqualsIgnoreCase, token.actions.githubusercontent.com:sub or token.actions.githubusercontent.com:job_workflow_ref which is not scoped to all.";
+
+describe("IAM roles", () => {
+  let twin: Awaited<ReturnType<typeof withTwin>>;
+  let iam: IAMClient;
+  before(async () => {
+    twin = await withTwin();
+    iam = new IAMClient(clientConfig(twin));
+  });
+  after(() => twin.dispose());
+
+  it("creates a role with path, description, session duration and tags; GetRole returns the trust policy URL-encoded", async () => {
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: "app-task",
+        Path: "/ecs/",
+        AssumeRolePolicyDocument: ecsTrust,
+        Description: "task role",
+        MaxSessionDuration: 7200,
+        Tags: [{ Key: "app", Value: "sample" }],
+      }),
+    );
+    assert.equal(Role?.Arn, "arn:aws:iam::123456789012:role/ecs/app-task");
+    assert.match(Role?.RoleId ?? "", /^AROA/);
+    const got = (await iam.send(new GetRoleCommand({ RoleName: "app-task" }))).Role!;
+    assert.equal(got.AssumeRolePolicyDocument, encodeURIComponent(ecsTrust));
+    assert.equal(decodeURIComponent(got.AssumeRolePolicyDocument!), ecsTrust);
+    assert.equal(got.Description, "task role");
+    assert.equal(got.MaxSessionDuration, 7200);
+    assert.deepEqual(got.Tags, [{ Key: "app", Value: "sample" }]);
+    // Role names are unique case-insensitively, and found that way.
+    await expectAwsError(
+      iam.send(new CreateRoleCommand({ RoleName: "APP-TASK", AssumeRolePolicyDocument: ecsTrust })),
+      {
+        code: "EntityAlreadyExists",
+        status: 409,
+        message: "Role with name APP-TASK already exists.",
+      },
+    );
+    const listed = await iam.send(new ListRolesCommand({ PathPrefix: "/ecs/" }));
+    assert.deepEqual(
+      listed.Roles?.map((r) => r.RoleName),
+      ["app-task"],
+    );
+  });
+
+  it("validates names and MaxSessionDuration with ValidationError", async () => {
+    await expectAwsError(
+      iam.send(new CreateRoleCommand({ RoleName: "no/slash", AssumeRolePolicyDocument: ecsTrust })),
+      {
+        code: "ValidationError",
+        status: 400,
+        message:
+          "1 validation error detected: Value 'no/slash' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+      },
+    );
+    await expectAwsError(
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: "r",
+          AssumeRolePolicyDocument: ecsTrust,
+          MaxSessionDuration: 50000,
+        }),
+      ),
+      {
+        code: "ValidationError",
+        status: 400,
+        message:
+          "1 validation error detected: Value '50000' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200",
+      },
+    );
+    await expectAwsError(
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: "x".repeat(65),
+          AssumeRolePolicyDocument: ecsTrust,
+          MaxSessionDuration: 60,
+        }),
+      ),
+      {
+        code: "ValidationError",
+        status: 400,
+        message: /^2 validation errors detected: .*roleName.*; .*maxSessionDuration/,
+      },
+    );
+  });
+
+  it("refuses malformed trust policies and unknown AWS principals", async () => {
+    await expectAwsError(
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: "bad-trust",
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "sts:AssumeRole" }],
+          }),
+        }),
+      ),
+      {
+        code: "MalformedPolicyDocument",
+        status: 400,
+        message:
+          "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!",
+      },
+    );
+    const ghost = "arn:aws:iam::123456789012:user/ghost";
+    await expectAwsError(
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: "bad-trust",
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { AWS: ghost }, Action: "sts:AssumeRole" }],
+          }),
+        }),
+      ),
+      {
+        code: "MalformedPolicyDocument",
+        status: 400,
+        message: `Invalid principal in policy: "AWS":"${ghost}"`,
+      },
+    );
+  });
+
+  it("applies IAM's GitHub guardrail on CreateRole and UpdateAssumeRolePolicy", async () => {
+    const refused = [
+      undefined,
+      { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" } },
+      { StringLike: { "token.actions.githubusercontent.com:sub": "*" } },
+      { StringLike: { "token.actions.githubusercontent.com:sub": ["*", "repo:acme/x:*"] } },
+      { StringLikeIfExists: { "token.actions.githubusercontent.com:sub": "repo:acme/x:*" } },
+    ];
+    for (const condition of refused) {
+      await expectAwsError(
+        iam.send(new CreateRoleCommand({ RoleName: "gh", AssumeRolePolicyDocument: githubTrust(condition) })),
+        { code: "MalformedPolicyDocument", status: 400, message: guardrailMessage },
+      );
+    }
+    const scoped = githubTrust({
+      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      StringLike: { "token.actions.githubusercontent.com:sub": "repo:example-org/sample-app:*" },
+    });
+    await iam.send(new CreateRoleCommand({ RoleName: "gh", AssumeRolePolicyDocument: scoped }));
+    await expectAwsError(
+      iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "gh", PolicyDocument: githubTrust() })),
+      { code: "MalformedPolicyDocument", status: 400, message: guardrailMessage },
+    );
+    const workflow = githubTrust({
+      StringLike: {
+        "token.actions.githubusercontent.com:job_workflow_ref":
+          "acme/x/.github/workflows/ci.yml@refs/heads/main",
+      },
+    });
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "gh", PolicyDocument: workflow }));
+    const got = (await iam.send(new GetRoleCommand({ RoleName: "gh" }))).Role!;
+    assert.equal(decodeURIComponent(got.AssumeRolePolicyDocument!), workflow);
+  });
+
+  it("UpdateRole changes description and session duration", async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: "upd", AssumeRolePolicyDocument: ecsTrust }));
+    await iam.send(
+      new UpdateRoleCommand({ RoleName: "upd", Description: "now described", MaxSessionDuration: 43200 }),
+    );
+    const got = (await iam.send(new GetRoleCommand({ RoleName: "upd" }))).Role!;
+    assert.equal(got.Description, "now described");
+    assert.equal(got.MaxSessionDuration, 43200);
+    await expectAwsError(iam.send(new UpdateRoleCommand({ RoleName: "nope" })), {
+      code: "NoSuchEntity",
+      status: 404,
+      message: "The role with name nope cannot be found.",
+    });
+  });
+
+  it("inline role policies, attachments and DeleteRole's DeleteConflict", async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: "worker", AssumeRolePolicyDocument: ecsTrust }));
+    const doc = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "Logs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: "*" }],
+    });
+    await iam.send(new PutRolePolicyCommand({ RoleName: "worker", PolicyName: "logs", PolicyDocument: doc }));
+    const got = await iam.send(new GetRolePolicyCommand({ RoleName: "worker", PolicyName: "logs" }));
+    assert.equal(decodeURIComponent(got.PolicyDocument!), doc);
+    assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: "worker" }))).PolicyNames, [
+      "logs",
+    ]);
+    const exec = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+    await iam.send(new AttachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
+    assert.deepEqual(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: "worker" }))).AttachedPolicies,
+      [{ PolicyName: "AmazonECSTaskExecutionRolePolicy", PolicyArn: exec }],
+    );
+    assert.deepEqual(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: "worker", PathPrefix: "/other/" })))
+        .AttachedPolicies,
+      [],
+    );
+
+    await expectAwsError(iam.send(new DeleteRoleCommand({ RoleName: "worker" })), {
+      code: "DeleteConflict",
+      status: 409,
+      message: "Cannot delete entity, must detach all policies first.",
+    });
+    await iam.send(new DetachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
+    await expectAwsError(iam.send(new DetachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec })), {
+      code: "NoSuchEntity",
+      status: 404,
+      message: `Policy ${exec} was not found.`,
+    });
+    await expectAwsError(iam.send(new DeleteRoleCommand({ RoleName: "worker" })), {
+      code: "DeleteConflict",
+      status: 409,
+      message: "Cannot delete entity, must delete policies first.",
+    });
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: "worker", PolicyName: "logs" }));
+    await iam.send(new DeleteRoleCommand({ RoleName: "worker" }));
+    await expectAwsError(iam.send(new GetRoleCommand({ RoleName: "worker" })), {
+      code: "NoSuchEntity",
+      status: 404,
+    });
+  });
+
+  it("role tags and permissions boundaries", async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: "bounded", AssumeRolePolicyDocument: ecsTrust }));
+    await iam.send(
+      new TagRoleCommand({
+        RoleName: "bounded",
+        Tags: [
+          { Key: "k", Value: "v" },
+          { Key: "k2", Value: "" },
+        ],
+      }),
+    );
+    await iam.send(new UntagRoleCommand({ RoleName: "bounded", TagKeys: ["k2"] }));
+    assert.deepEqual((await iam.send(new ListRoleTagsCommand({ RoleName: "bounded" }))).Tags, [
+      { Key: "k", Value: "v" },
+    ]);
+
+    const boundary = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly";
+    await iam.send(
+      new PutRolePermissionsBoundaryCommand({ RoleName: "bounded", PermissionsBoundary: boundary }),
+    );
+    assert.deepEqual(
+      (await iam.send(new GetRoleCommand({ RoleName: "bounded" }))).Role?.PermissionsBoundary,
+      {
+        PermissionsBoundaryType: "Policy",
+        PermissionsBoundaryArn: boundary,
+      },
+    );
+    await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: "bounded" }));
+    assert.equal(
+      (await iam.send(new GetRoleCommand({ RoleName: "bounded" }))).Role?.PermissionsBoundary,
+      undefined,
+    );
+    await expectAwsError(
+      iam.send(
+        new PutRolePermissionsBoundaryCommand({
+          RoleName: "bounded",
+          PermissionsBoundary: "arn:aws:iam::123456789012:policy/missing",
+        }),
+      ),
+      { code: "NoSuchEntity", status: 404 },
+    );
+  });
+});
