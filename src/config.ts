@@ -3,6 +3,8 @@ import type { Clock } from "./core/clock.ts";
 import { systemClock } from "./core/clock.ts";
 import type { IdGenerator } from "./core/ids.ts";
 import { randomIds } from "./core/ids.ts";
+import type { OidcOptions } from "./oidc/component.ts";
+import type { StsOptions } from "./sts/operations.ts";
 
 export type RuntimeChoice = "auto" | "docker" | "simulated";
 
@@ -25,9 +27,13 @@ export interface TwinOptions {
   log?: (line: string) => void;
   clock?: Clock;
   ids?: IdGenerator;
+  /** OIDC issuer: issuer URL, lifetimes, key overlap, other issuers STS may verify (src/oidc/component.ts) */
+  oidc?: OidcOptions;
+  /** STS: web identity clock skew and token age, packed-policy limit (src/sts/operations.ts) */
+  sts?: StsOptions;
 }
 
-export interface TwinConfig extends Required<Omit<TwinOptions, "log" | "clock" | "ids">> {
+export interface TwinConfig extends Required<Omit<TwinOptions, "log" | "clock" | "ids" | "oidc" | "sts">> {
   log: (line: string) => void;
   clock: Clock;
   ids: IdGenerator;

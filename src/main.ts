@@ -8,7 +8,9 @@ import { createAuthorizer } from "./iam/authorize.ts";
 import { createEcr } from "./ecr/component.ts";
 import { createIam } from "./iam/component.ts";
 import { DecisionLog } from "./iam/decisions.ts";
+import { createOidc } from "./oidc/component.ts";
 import { openStore } from "./store/sqlite.ts";
+import { createSts } from "./sts/operations.ts";
 
 export type { TwinOptions } from "./config.ts";
 
@@ -50,6 +52,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   services.push(iam.service);
   credentials.push(iam.credentials);
   const authorize = createAuthorizer({ directory: iam.directory, decisions, ids: config.ids });
+
+  const oidc = createOidc(store, rt, { ttlSeconds: config.tokenLifetimeSeconds, ...options.oidc });
+  routes.push(...oidc.routes);
+  const sts = createSts({ store, rt, iam: iam.directory, oidc, decisions, ...(options.sts ? { options: options.sts } : {}) });
+  services.push(sts.service);
+  credentials.push(sts.credentials);
 
   const ecr = createEcr({
     store,
