@@ -27,7 +27,7 @@ export function createIam(store: Store, rt: TwinRuntime): IamComponent {
   const credentials: CredentialSource = {
     lookup(accessKeyId) {
       const key = iam.getAccessKey(accessKeyId);
-      if (!key || key.Status !== "Active") return undefined;
+      if (key?.Status !== "Active") return undefined;
       const user = iam.getUser(key.UserName);
       if (!user) return undefined;
       return {

@@ -157,7 +157,7 @@ export function resourceTagContext(tags: readonly Tag[] | undefined): Record<str
 export function callerUserName(input: OperationInput, ctx: RequestContext): string {
   if (typeof input.UserName === "string" && input.UserName !== "") return input.UserName;
   const p = ctx.principal;
-  if (!p || p.type !== "User")
+  if (p?.type !== "User")
     throw validationError("Must specify userName when calling with non-User credentials");
   return p.name;
 }
