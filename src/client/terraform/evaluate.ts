@@ -10,14 +10,18 @@ export type InstanceKey = number | string | undefined;
 
 export interface EvalHooks {
   /** a data source's attributes from its evaluated arguments */
-  data(block: ResourceBlock, key: InstanceKey, args: Record<string, Value>): Promise<Record<string, Value>>;
+  data(
+    block: ResourceBlock,
+    key: InstanceKey,
+    args: Record<string, Value>,
+  ): Promise<Record<string, Value> | Unknown>;
   /** plans or applies one resource instance and returns its attributes */
   resource(
     block: ResourceBlock,
     key: InstanceKey,
     args: Record<string, Value>,
     meta: ResourceMeta,
-  ): Promise<Record<string, Value>>;
+  ): Promise<Record<string, Value> | Unknown>;
 }
 
 export interface ResourceMeta {
@@ -221,7 +225,7 @@ export class Evaluator {
     const scopes = r.mode === "data" ? this.data : this.resources;
     scopes[r.type] ??= {};
     const bucket = scopes[r.type]!;
-    const evalInstance = async (key: InstanceKey, scope: Scope): Promise<Record<string, Value>> => {
+    const evalInstance = async (key: InstanceKey, scope: Scope): Promise<Value> => {
       const args: Record<string, Value> = {};
       for (const [k, raw] of Object.entries(body)) {
         if (metaArguments.has(k) || k === "dynamic") continue;
