@@ -8,6 +8,7 @@ const commands: Record<string, Command> = {
   up: { summary: "serve the twin (OIDC, IAM, STS, ECR, ECS) on one port", load: () => import("./up.ts") },
   env: { summary: "print export lines for the twin's bootstrap admin", load: () => import("./env.ts") },
   decisions: { summary: "print the twin's authorization decisions, newest first", load: () => import("./decisions.ts") },
+  apply: { summary: "apply a Terraform configuration's IAM, ECR and ECS resources", load: () => import("./apply.ts") },
 };
 
 export const usage = `keyship: keyless deploys from GitHub Actions to AWS ECS, and a local twin to test them against
