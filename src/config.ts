@@ -3,6 +3,7 @@ import type { Clock } from "./core/clock.ts";
 import { systemClock } from "./core/clock.ts";
 import type { IdGenerator } from "./core/ids.ts";
 import { randomIds } from "./core/ids.ts";
+import type { EcsOptions } from "./ecs/component.ts";
 import type { OidcOptions } from "./oidc/component.ts";
 import type { StsOptions } from "./sts/operations.ts";
 
@@ -27,13 +28,15 @@ export interface TwinOptions {
   log?: (line: string) => void;
   clock?: Clock;
   ids?: IdGenerator;
+  /** ECS scheduler and runtime options: tick, timings, circuit-breaker minimum (src/ecs/component.ts) */
+  ecs?: EcsOptions;
   /** OIDC issuer: issuer URL, lifetimes, key overlap, other issuers STS may verify (src/oidc/component.ts) */
   oidc?: OidcOptions;
   /** STS: web identity clock skew and token age, packed-policy limit (src/sts/operations.ts) */
   sts?: StsOptions;
 }
 
-export interface TwinConfig extends Required<Omit<TwinOptions, "log" | "clock" | "ids" | "oidc" | "sts">> {
+export interface TwinConfig extends Required<Omit<TwinOptions, "log" | "clock" | "ids" | "ecs" | "oidc" | "sts">> {
   log: (line: string) => void;
   clock: Clock;
   ids: IdGenerator;

@@ -6,6 +6,7 @@ import { keyshipRoutes } from "./http/keyship-routes.ts";
 import { createFrontDoor, listen } from "./http/serve.ts";
 import { createAuthorizer } from "./iam/authorize.ts";
 import { createEcr } from "./ecr/component.ts";
+import { createEcs } from "./ecs/component.ts";
 import { createIam } from "./iam/component.ts";
 import { DecisionLog } from "./iam/decisions.ts";
 import { createOidc } from "./oidc/component.ts";
@@ -77,6 +78,21 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   routes.push(...ecr.routes);
   closers.push(() => ecr.close());
 
+  let twinUrl: string | undefined;
+  const ecs = createEcs({
+    store,
+    rt,
+    images: ecr.images,
+    baseUrl: () => twinUrl,
+    pullAccessKeyId: () => admin.accessKeyId,
+    runtime: config.runtime,
+    options: options.ecs,
+    log: config.log,
+  });
+  services.push(ecs.service);
+  routes.push(...ecs.routes);
+  closers.push(() => ecs.close());
+
   routes.unshift(
     ...keyshipRoutes({
       decisions,
@@ -102,6 +118,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     log: config.log,
   });
   const { url, port } = await listen(server, config.port, config.host);
+  twinUrl = url;
+  await ecs.start();
+  runtimeName = ecs.runtimeName;
 
   let closed = false;
   return {

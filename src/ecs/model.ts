@@ -119,6 +119,8 @@ export interface TaskRecord {
   pullStartedAt?: number;
   pullStoppedAt?: number;
   startedAt?: number;
+  connectivity?: string;
+  connectivityAt?: number;
   stoppingAt?: number;
   executionStoppedAt?: number;
   stoppedAt?: number;

@@ -112,9 +112,10 @@ export function reconcile(
       P.failedTasks = 0;
     }
   }
-  for (const t of byDeployment(P.id)) {
+  for (const t of tasks) {
     if (t.desiredStatus !== "STOPPED" || t.stopAcknowledged) continue;
     taskPatches.push({ taskArn: t.taskArn, stopAcknowledged: true });
+    if (t.startedBy !== P.id) continue;
     const failedToStart =
       t.stopCode === "TaskFailedToStart" || (t.startedAt === undefined && !userOrScheduler(t));
     const earlyExit =

@@ -1,0 +1,155 @@
+// The ECS component: store, operations, scheduler and task runtime wired together for the composition root.
+import { randomInt } from "node:crypto";
+import { join } from "node:path";
+import type { Route, Service, TwinRuntime } from "../core/service.ts";
+import type { ImageSource } from "../ecr/image-source.ts";
+import type { Store } from "../store/sqlite.ts";
+import { createEcsOperations } from "./operations.ts";
+import { defaultReconcileConfig, type ReconcileConfig } from "./reconcile.ts";
+import { chooseRuntime, type RuntimeKind } from "./runtime/index.ts";
+import type { EcsImageSource, TaskRuntime } from "./runtime/runtime.ts";
+import type { SimulatedOptions } from "./runtime/simulated.ts";
+import { Scheduler, type Timer } from "./scheduler.ts";
+import { EcsStore } from "./store.ts";
+
+/** ECS options (specs/ecs.md §11); defaults are AWS's behaviour. */
+export interface EcsOptions {
+  /** scheduler period. Default 1000 ms */
+  tickMs?: number;
+  reconcile?: Partial<ReconcileConfig>;
+  /** docker stop grace when a container sets no stopTimeout. Default 30 s */
+  defaultStopTimeoutSeconds?: number;
+  /** stopped tasks stay describable this long. Default 3600 s */
+  stoppedTaskRetentionSeconds?: number;
+  /** simulated runtime timings and failure mode */
+  simulated?: SimulatedOptions;
+  timer?: Timer;
+}
+
+export interface CreateEcsOptions {
+  store: Store;
+  rt: TwinRuntime;
+  /** the ECR component's image source: ECR references in task definitions resolve to the twin's registry */
+  images?: ImageSource;
+  /** the twin's URL once listening (the registry's address for engine pulls) */
+  baseUrl?: () => string | undefined;
+  /** the access key the engine's registry token is issued for (AWS pulls as the execution role) */
+  pullAccessKeyId?: () => string | undefined;
+  runtime: RuntimeKind;
+  /** a runtime built by the caller (tests), instead of `runtime` */
+  taskRuntime?: TaskRuntime;
+  options?: EcsOptions;
+  log: (line: string) => void;
+}
+
+export interface EcsComponent {
+  service: Service;
+  /** GET /_keyship/ecs/tasks/<task id or ARN>/logs: a task's container output, for `keyship logs` */
+  routes: Route[];
+  /** docker or simulated, once started ("pending" before) */
+  readonly runtimeName: string;
+  scheduler(): Scheduler | undefined;
+  /** a task's container output (`keyship logs TASK`) */
+  logs(taskRef: string): Promise<string | undefined>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createEcs(o: CreateEcsOptions): EcsComponent {
+  const ecs = new EcsStore(o.store);
+  const ids = {
+    uuid: () => o.rt.ids.uuid(),
+    taskId: () => o.rt.ids.hex(32),
+    // ecs-svc/ + 19 digits, first 1–9 (specs/ecs.md §2)
+    deploymentId: () =>
+      `ecs-svc/${randomInt(1, 10)}${String(randomInt(0, 1e9)).padStart(9, "0")}${String(randomInt(0, 1e9)).padStart(9, "0")}`,
+  };
+  let scheduler: Scheduler | undefined;
+  let runtime: TaskRuntime | undefined;
+  const operations = createEcsOperations({ ecs, ids, kick: () => scheduler?.kick() });
+  const opts = o.options ?? {};
+  const logs = async (taskRef: string): Promise<string | undefined> => {
+    const row = o.store.db
+      .prepare<[string, string], { doc: string }>("SELECT doc FROM ecs_tasks WHERE arn = ? OR arn LIKE ?")
+      .get(taskRef, `%/${taskRef}`);
+    if (!row || !runtime) return undefined;
+    return runtime.logs(JSON.parse(row.doc));
+  };
+
+  return {
+    routes: [
+      {
+        method: "GET",
+        path: /^\/_keyship\/ecs\/tasks\/(.+)\/logs$/,
+        async handler(_req, res, ctx) {
+          const text = await logs(decodeURIComponent(ctx.match?.[1] ?? ""));
+          res.writeHead(text === undefined ? 404 : 200, { "content-type": "text/plain; charset=utf-8" });
+          res.end(text ?? "task not found\n");
+        },
+      },
+    ],
+    service: {
+      name: "ecs",
+      protocol: "json",
+      targetPrefix: "AmazonEC2ContainerServiceV20141113",
+      operations,
+    },
+    get runtimeName() {
+      return runtime?.name ?? "pending";
+    },
+    scheduler: () => scheduler,
+    logs,
+    async start() {
+      runtime =
+        o.taskRuntime ??
+        (await chooseRuntime(o.runtime, {
+          images: o.images ? ecsImages(o.images, o) : undefined,
+          logDir: join(o.store.dir, "ecs-logs"),
+          simulated: opts.simulated,
+          defaultStopTimeoutSeconds: opts.defaultStopTimeoutSeconds,
+          log: o.log,
+        }));
+      scheduler = new Scheduler({
+        ecs,
+        runtime,
+        clock: o.rt.clock,
+        ids,
+        config: { ...defaultReconcileConfig, ...opts.reconcile },
+        tickMs: opts.tickMs ?? 1000,
+        stoppedTaskRetentionSeconds: opts.stoppedTaskRetentionSeconds ?? 3600,
+        timer: opts.timer,
+        log: o.log,
+      });
+      await scheduler.start();
+    },
+    async close() {
+      await scheduler?.stop();
+      await runtime?.close();
+    },
+  };
+}
+
+/** The ECR image source as the runtimes need it: existence for the simulator, pull access for engines. */
+function ecsImages(images: ImageSource, o: CreateEcsOptions): EcsImageSource {
+  return {
+    async exists(image) {
+      if (!images.parse(image)) return undefined;
+      const r = await images.resolve(image);
+      return r ? { digest: r.digest } : false;
+    },
+    async resolve(image) {
+      if (!images.parse(image)) return { ref: image };
+      const r = await images.resolve(image);
+      if (!r) throw new Error(`failed to resolve ref ${image}: not found`);
+      const baseUrl = o.baseUrl?.();
+      const key = o.pullAccessKeyId?.();
+      if (!baseUrl || !key) throw new Error("the twin's registry address is not known yet");
+      const access = images.pullAccess(r, { baseUrl, accessKeyId: key });
+      return {
+        ref: access.image,
+        auth: { username: access.username, password: access.password, serveraddress: access.registry },
+        insecure: true,
+      };
+    },
+  };
+}

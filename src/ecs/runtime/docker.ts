@@ -1,0 +1,437 @@
+// The Docker Engine API runtime (Docker, or `podman system service`): pulls from the twin's registry with an
+// ECR token, creates and starts one container per container definition, maps ECS settings to Docker's
+// (specs/ecs.md §8.1), reads state and health back, stops with stopTimeout then SIGKILL, keeps logs per
+// task. Containers carry ECS's labels, so a restarted twin adopts its live tasks and removes the rest.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { HealthStatus, Json, TaskRecord } from "../model.ts";
+import { DockerApi, DockerError, demuxLogs } from "./docker-api.ts";
+import type {
+  ContainerObservation,
+  EcsImageSource,
+  LaunchSpec,
+  ResolvedImage,
+  TaskObservation,
+  TaskRuntime,
+} from "./runtime.ts";
+
+export interface DockerRuntimeOptions {
+  socketPath: string;
+  images?: EcsImageSource;
+  /** where logs of stopped tasks are kept: <logDir>/<taskId>/<container>.log */
+  logDir: string;
+  defaultStopTimeoutSeconds?: number;
+  log: (line: string) => void;
+}
+
+const API = "/v1.41";
+const LABEL_TASK = "com.amazonaws.ecs.task-arn";
+const LABEL_OWNER = "dev.keyship.ecs";
+
+interface Launching {
+  phase: "PULLING" | "STARTING";
+  pullStartedAt: number;
+  pullStoppedAt?: number;
+  done: Promise<void>;
+}
+
+interface ContainerInfo {
+  Id: string;
+  Name: string;
+  Config: { Labels: Record<string, string> };
+  Image: string;
+  State: {
+    Status: string;
+    Running: boolean;
+    ExitCode: number;
+    StartedAt?: string;
+    Health?: { Status: string };
+  };
+  NetworkSettings: {
+    IPAddress?: string;
+    Ports?: Record<string, { HostIp: string; HostPort: string }[] | null>;
+    Networks?: Record<string, { IPAddress?: string }>;
+  };
+}
+
+export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime {
+  const api = new DockerApi(options.socketPath);
+  const launching = new Map<string, Launching>();
+  const failures = new Map<string, string>();
+  const stopping = new Set<string>();
+  let podman: boolean | undefined;
+
+  const isPodman = async () => {
+    if (podman === undefined) {
+      const v = await api
+        .json<{ Components?: { Name: string }[] }>("GET", `${API}/version`)
+        .catch(() => undefined);
+      podman = v?.Components?.some((c) => c.Name.toLowerCase().includes("podman")) ?? false;
+    }
+    return podman;
+  };
+
+  const containersOf = async (taskArn: string): Promise<ContainerInfo[]> => {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`${LABEL_TASK}=${taskArn}`] }));
+    const list = await api.json<{ Id: string }[]>("GET", `${API}/containers/json?all=1&filters=${filters}`);
+    const out: ContainerInfo[] = [];
+    for (const c of list) {
+      try {
+        out.push(await api.json<ContainerInfo>("GET", `${API}/containers/${c.Id}/json`));
+      } catch (e) {
+        if (!(e instanceof DockerError && e.status === 404)) throw e;
+      }
+    }
+    return out;
+  };
+
+  const pull = async (image: string): Promise<{ ref: string }> => {
+    const resolved: ResolvedImage = options.images ? await options.images.resolve(image) : { ref: image };
+    const headers: Record<string, string> = {};
+    if (resolved.auth)
+      headers["X-Registry-Auth"] = Buffer.from(JSON.stringify(resolved.auth)).toString("base64url");
+    let r: { status: number; body: Buffer };
+    if (await isPodman()) {
+      // libpod's pull takes tlsVerify, which the twin's plain-HTTP registry needs
+      const q = `reference=${encodeURIComponent(resolved.ref)}&tlsVerify=${resolved.insecure ? "false" : "true"}`;
+      r = await api.call("POST", `/v4.0.0/libpod/images/pull?${q}`, undefined, headers);
+    } else {
+      const at = resolved.ref.lastIndexOf(":");
+      const slash = resolved.ref.lastIndexOf("/");
+      const hasTag = at > slash && !resolved.ref.includes("@");
+      const from = hasTag ? resolved.ref.slice(0, at) : resolved.ref;
+      const tag = hasTag ? resolved.ref.slice(at + 1) : resolved.ref.includes("@") ? "" : "latest";
+      r = await api.call(
+        "POST",
+        `${API}/images/create?fromImage=${encodeURIComponent(from)}${tag ? `&tag=${encodeURIComponent(tag)}` : ""}`,
+        undefined,
+        headers,
+      );
+    }
+    const text = r.body.toString("utf8");
+    if (r.status >= 300) throw new Error(errorOf(text));
+    // progress is a stream of JSON objects; an error can arrive with status 200
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const j = JSON.parse(line);
+        if (j.error || j.errorDetail) throw new Error(j.error ?? j.errorDetail?.message);
+      } catch (e) {
+        if (!(e instanceof SyntaxError)) throw e;
+      }
+    }
+    return { ref: resolved.ref };
+  };
+
+  const createSpec = (spec: LaunchSpec, c: Json, ref: string, netOwner: string | undefined): Json => {
+    const td = spec.taskDefinition;
+    const task = spec.task;
+    const override =
+      ((task.overrides.containerOverrides ?? []) as Json[]).find((o) => o.name === c.name) ?? {};
+    const envMap = new Map<string, string>();
+    for (const e of [...(c.environment ?? []), ...(override.environment ?? [])] as Json[])
+      envMap.set(e.name, e.value);
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const p of (c.portMappings ?? []) as Json[]) {
+      const key = `${p.containerPort}/${p.protocol ?? "tcp"}`;
+      exposed[key] = {};
+      // awsvpc gives each task its own address on Fargate; on one host a fixed host port would collide
+      // between tasks, so publish on an ephemeral port unless bridge mode named one
+      const hostPort = td.networkMode === "bridge" && p.hostPort ? String(p.hostPort) : "";
+      bindings[key] = [{ HostIp: "127.0.0.1", HostPort: hostPort }];
+    }
+    const hc = c.healthCheck as Json | undefined;
+    const seconds = (s: number) => Math.round(s * 1e9);
+    const healthcheck = hc
+      ? {
+          Test:
+            hc.command[0] === "CMD" || hc.command[0] === "CMD-SHELL" ? hc.command : ["CMD", ...hc.command],
+          Interval: seconds(hc.interval ?? 30),
+          Timeout: seconds(hc.timeout ?? 5),
+          Retries: hc.retries ?? 3,
+          StartPeriod: seconds(hc.startPeriod ?? 0),
+        }
+      : { Test: ["NONE"] };
+    const family = td.family as string;
+    const labels: Record<string, string> = {
+      ...(c.dockerLabels ?? {}),
+      [LABEL_OWNER]: "1",
+      "com.amazonaws.ecs.cluster": spec.clusterName,
+      [LABEL_TASK]: task.taskArn,
+      "com.amazonaws.ecs.container-name": c.name,
+      "com.amazonaws.ecs.task-definition-family": family,
+      "com.amazonaws.ecs.task-definition-version": String(td.revision),
+    };
+    const memory = override.memory ?? c.memory;
+    const host: Json = {
+      PortBindings: netOwner ? {} : bindings,
+      Init: c.linuxParameters?.initProcessEnabled ?? false,
+      ReadonlyRootfs: c.readonlyRootFilesystem ?? false,
+      Privileged: c.privileged ?? false,
+    };
+    if (memory) host.Memory = memory * 1048576;
+    if (c.memoryReservation) host.MemoryReservation = c.memoryReservation * 1048576;
+    if (c.cpu) host.CpuShares = Math.max(2, c.cpu);
+    if (netOwner) host.NetworkMode = `container:${netOwner}`;
+    else if (td.networkMode === "host") host.NetworkMode = "host";
+    else if (td.networkMode === "none") host.NetworkMode = "none";
+    if (c.ulimits) {
+      host.Ulimits = (c.ulimits as Json[]).map((u) => ({
+        Name: u.name,
+        Soft: u.softLimit,
+        Hard: u.hardLimit,
+      }));
+    }
+    const body: Json = {
+      Image: ref,
+      Env: [...envMap].map(([k, v]) => `${k}=${v}`),
+      Labels: labels,
+      ExposedPorts: netOwner ? {} : exposed,
+      HostConfig: host,
+      Healthcheck: healthcheck,
+      StopTimeout: c.stopTimeout ?? options.defaultStopTimeoutSeconds ?? 30,
+    };
+    const command = override.command ?? c.command;
+    if (command) body.Cmd = command;
+    if (c.entryPoint) body.Entrypoint = c.entryPoint;
+    if (c.workingDirectory) body.WorkingDir = c.workingDirectory;
+    if (c.user) body.User = c.user;
+    if (c.hostname && !netOwner) body.Hostname = c.hostname;
+    return body;
+  };
+
+  const doLaunch = async (spec: LaunchSpec, state: Launching): Promise<void> => {
+    const task = spec.task;
+    const defs = spec.taskDefinition.containerDefinitions as Json[];
+    const refs: string[] = [];
+    for (const c of defs) {
+      try {
+        refs.push((await pull(c.image)).ref);
+      } catch (e) {
+        throw new Error(
+          `CannotPullContainerError: pull image manifest has been retried 5 time(s): ${(e as Error).message}`,
+        );
+      }
+    }
+    state.pullStoppedAt = Date.now();
+    state.phase = "STARTING";
+    const existing = await containersOf(task.taskArn);
+    let netOwner: string | undefined;
+    for (const [i, c] of defs.entries()) {
+      let info = existing.find((x) => x.Config.Labels["com.amazonaws.ecs.container-name"] === c.name);
+      if (!info) {
+        const name = `ecs-${spec.clusterName}-${task.taskId.slice(0, 12)}-${c.name}`.replace(
+          /[^a-zA-Z0-9_.-]/g,
+          "-",
+        );
+        const body = createSpec(
+          spec,
+          c,
+          refs[i]!,
+          spec.taskDefinition.networkMode === "awsvpc" ? netOwner : undefined,
+        );
+        let created: { Id: string };
+        try {
+          created = await api.json<{ Id: string }>(
+            "POST",
+            `${API}/containers/create?name=${encodeURIComponent(name)}`,
+            body,
+          );
+        } catch (e) {
+          throw new Error(`CannotCreateContainerError: ${(e as Error).message}`);
+        }
+        info = await api.json<ContainerInfo>("GET", `${API}/containers/${created.Id}/json`);
+      }
+      netOwner ??= info.Id;
+      if (!info.State.Running && info.State.Status === "created") {
+        const r = await api.call("POST", `${API}/containers/${info.Id}/start`);
+        if (r.status >= 300 && r.status !== 304) {
+          throw new Error(`CannotStartContainerError: ${errorOf(r.body.toString("utf8"))}`);
+        }
+      }
+    }
+  };
+
+  const saveLogs = async (task: TaskRecord, containers: ContainerInfo[]) => {
+    const dir = join(options.logDir, task.taskId);
+    mkdirSync(dir, { recursive: true });
+    for (const c of containers) {
+      const r = await api
+        .call("GET", `${API}/containers/${c.Id}/logs?stdout=1&stderr=1`)
+        .catch(() => undefined);
+      if (!r || r.status >= 300) continue;
+      const name = c.Config.Labels["com.amazonaws.ecs.container-name"] ?? c.Id;
+      writeFileSync(join(dir, `${name}.log`), demuxLogs(r.body));
+    }
+  };
+
+  return {
+    name: "docker",
+    launch(spec) {
+      const arn = spec.task.taskArn;
+      if (launching.has(arn) || failures.has(arn)) return;
+      const state: Launching = { phase: "PULLING", pullStartedAt: Date.now(), done: Promise.resolve() };
+      state.done = doLaunch(spec, state)
+        .catch((e) => {
+          failures.set(arn, (e as Error).message);
+          options.log(`ecs: task ${spec.task.taskId} failed to start: ${(e as Error).message}`);
+        })
+        .finally(() => launching.delete(arn));
+      launching.set(arn, state);
+    },
+
+    async observe(task, td): Promise<TaskObservation> {
+      const failure = failures.get(task.taskArn);
+      const l = launching.get(task.taskArn);
+      if (l) {
+        const o: TaskObservation = { phase: l.phase, pullStartedAt: l.pullStartedAt, containers: [] };
+        if (l.pullStoppedAt !== undefined) o.pullStoppedAt = l.pullStoppedAt;
+        return o;
+      }
+      const infos = await containersOf(task.taskArn);
+      if (failure) {
+        const containers: ContainerObservation[] = infos.map((i) => observeContainer(i));
+        for (const c of task.containers) {
+          if (!containers.some((x) => x.name === c.name)) {
+            containers.push({ name: c.name, status: "STOPPED", healthStatus: "UNKNOWN", reason: failure });
+          }
+        }
+        if (infos.some((i) => i.State.Running)) {
+          if (!stopping.has(task.taskArn)) this.stop(task, td);
+          return { phase: "RUNNING", failure, containers };
+        }
+        return { phase: "STOPPED", failure, containers };
+      }
+      const defs = td.containerDefinitions as Json[];
+      const byName = new Map(infos.map((i) => [i.Config.Labels["com.amazonaws.ecs.container-name"], i]));
+      const missing = defs.some((c) => {
+        const i = byName.get(c.name);
+        return !i || i.State.Status === "created";
+      });
+      if (
+        infos.length === 0 ||
+        (missing && task.desiredStatus === "RUNNING" && task.lastStatus !== "RUNNING")
+      ) {
+        return { phase: "ABSENT", containers: [] };
+      }
+      const containers = infos.map((i) => observeContainer(i));
+      const running = containers.some((c) => c.status === "RUNNING");
+      const owner = byName.get(defs[0]?.name);
+      const ip = owner ? ipOf(owner) : undefined;
+      const startedAt = owner?.State.StartedAt ? Date.parse(owner.State.StartedAt) : undefined;
+      const o: TaskObservation = { phase: running ? "RUNNING" : "STOPPED", containers };
+      if (ip) o.privateIp = ip;
+      if (startedAt && startedAt > 0) o.startedAt = startedAt;
+      return o;
+    },
+
+    stop(task, td) {
+      if (stopping.has(task.taskArn)) return;
+      stopping.add(task.taskArn);
+      const wait = launching.get(task.taskArn)?.done ?? Promise.resolve();
+      void wait
+        .then(async () => {
+          const infos = await containersOf(task.taskArn);
+          const defs = td.containerDefinitions as Json[];
+          // reverse order: the network owner (first container) goes last
+          for (const info of infos.reverse()) {
+            if (!info.State.Running) continue;
+            const name = info.Config.Labels["com.amazonaws.ecs.container-name"];
+            const def = defs.find((c) => c.name === name);
+            const t = def?.stopTimeout ?? options.defaultStopTimeoutSeconds ?? 30;
+            await api.call(
+              "POST",
+              `${API}/containers/${info.Id}/stop?t=${t}`,
+              undefined,
+              {},
+              (t + 30) * 1000,
+            );
+          }
+        })
+        .catch((e) => options.log(`ecs: stopping ${task.taskId} failed: ${(e as Error).message}`))
+        .finally(() => stopping.delete(task.taskArn));
+    },
+
+    async release(task) {
+      const infos = await containersOf(task.taskArn);
+      await saveLogs(task, infos);
+      for (const info of infos) await api.call("DELETE", `${API}/containers/${info.Id}?force=1&v=1`);
+      failures.delete(task.taskArn);
+    },
+
+    async adopt(live) {
+      const filters = encodeURIComponent(JSON.stringify({ label: [`${LABEL_OWNER}=1`] }));
+      const list = await api.json<{ Id: string; Labels: Record<string, string> }[]>(
+        "GET",
+        `${API}/containers/json?all=1&filters=${filters}`,
+      );
+      for (const c of list) {
+        const arn = c.Labels[LABEL_TASK];
+        if (arn && live.has(arn)) continue;
+        await api.call("DELETE", `${API}/containers/${c.Id}?force=1&v=1`);
+      }
+    },
+
+    async logs(task) {
+      const infos = await containersOf(task.taskArn).catch(() => []);
+      let out = "";
+      if (infos.length > 0) {
+        for (const info of infos) {
+          const r = await api.call("GET", `${API}/containers/${info.Id}/logs?stdout=1&stderr=1`);
+          if (r.status < 300) out += demuxLogs(r.body);
+        }
+        return out;
+      }
+      const dir = join(options.logDir, task.taskId);
+      try {
+        for (const f of readdirSync(dir).sort()) out += readFileSync(join(dir, f), "utf8");
+      } catch {
+        // no logs kept
+      }
+      return out;
+    },
+
+    async close() {
+      await Promise.all([...launching.values()].map((l) => l.done));
+    },
+  };
+}
+
+function observeContainer(info: ContainerInfo): ContainerObservation {
+  const name = info.Config.Labels["com.amazonaws.ecs.container-name"] ?? info.Name;
+  const status = info.State.Running ? "RUNNING" : info.State.Status === "created" ? "PENDING" : "STOPPED";
+  const h = info.State.Health?.Status;
+  const healthStatus: HealthStatus =
+    h === "healthy" ? "HEALTHY" : h === "unhealthy" ? "UNHEALTHY" : "UNKNOWN";
+  const networkBindings: Json[] = [];
+  for (const [key, binds] of Object.entries(info.NetworkSettings.Ports ?? {})) {
+    const [port, protocol] = key.split("/");
+    for (const b of binds ?? []) {
+      networkBindings.push({
+        bindIP: b.HostIp || "0.0.0.0",
+        containerPort: Number(port),
+        hostPort: Number(b.HostPort),
+        protocol: protocol ?? "tcp",
+      });
+    }
+  }
+  const o: ContainerObservation = { name, status, healthStatus, runtimeId: info.Id, networkBindings };
+  if (status === "STOPPED") o.exitCode = info.State.ExitCode;
+  return o;
+}
+
+function ipOf(info: ContainerInfo): string | undefined {
+  if (info.NetworkSettings.IPAddress) return info.NetworkSettings.IPAddress;
+  for (const n of Object.values(info.NetworkSettings.Networks ?? {})) if (n.IPAddress) return n.IPAddress;
+  return undefined;
+}
+
+function errorOf(text: string): string {
+  try {
+    const j = JSON.parse(text);
+    return j.message ?? j.error ?? text;
+  } catch {
+    return text.trim();
+  }
+}

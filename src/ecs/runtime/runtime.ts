@@ -1,0 +1,67 @@
+// The task runtime interface: what the scheduler asks of a container engine (Docker/Podman) or the simulator.
+import type { HealthStatus, Json, TaskRecord } from "../model.ts";
+
+/** Where the engine pulls an image from, and with which credentials (for the twin's own ECR registry). */
+export interface ResolvedImage {
+  /** reference the engine pulls, e.g. 127.0.0.1:4599/web:v1 */
+  ref: string;
+  /** registry credentials (an ECR token: user AWS) */
+  auth?: { username: string; password: string; serveraddress: string };
+  /** the registry is plain HTTP (podman needs tlsVerify=false) */
+  insecure?: boolean;
+}
+
+/**
+ * What the ECS runtimes need from the twin's registry (the ECR component provides it). `resolve` maps
+ * `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` to the twin's registry; other references pass through.
+ * `exists` answers whether the image is in the registry (undefined: not a twin image, unknown).
+ */
+export interface EcsImageSource {
+  resolve(image: string): Promise<ResolvedImage>;
+  exists(image: string): Promise<{ digest: string } | false | undefined>;
+}
+
+export interface ContainerObservation {
+  name: string;
+  status: "PENDING" | "RUNNING" | "STOPPED";
+  exitCode?: number;
+  reason?: string;
+  runtimeId?: string;
+  imageDigest?: string;
+  healthStatus: HealthStatus;
+  networkBindings?: Json[];
+}
+
+export interface TaskObservation {
+  /** ABSENT: the runtime knows nothing of this task (never launched, or lost in a restart) */
+  phase: "ABSENT" | "PULLING" | "STARTING" | "RUNNING" | "STOPPED";
+  pullStartedAt?: number;
+  pullStoppedAt?: number;
+  startedAt?: number;
+  /** the task could not start: `CannotPullContainerError: ...`, `CannotStartContainerError: ...` */
+  failure?: string;
+  containers: ContainerObservation[];
+  /** awsvpc: the task's address */
+  privateIp?: string;
+}
+
+export interface LaunchSpec {
+  task: TaskRecord;
+  taskDefinition: Json;
+  clusterName: string;
+}
+
+export interface TaskRuntime {
+  readonly name: "docker" | "simulated";
+  /** Starts the task's containers in the background; idempotent by task ARN (adopts existing containers). */
+  launch(spec: LaunchSpec): void;
+  observe(task: TaskRecord, taskDefinition: Json, now: number): Promise<TaskObservation>;
+  /** Stops the task's containers (stopTimeout, then SIGKILL) in the background; idempotent. */
+  stop(task: TaskRecord, taskDefinition: Json): void;
+  /** The task is STOPPED and recorded: release what it held (containers stay for logs until `forget`). */
+  release(task: TaskRecord): Promise<void>;
+  /** Removes every container this runtime labelled whose task is not in `live` (after a restart). */
+  adopt(live: ReadonlySet<string>): Promise<void>;
+  logs(task: TaskRecord): Promise<string>;
+  close(): Promise<void>;
+}

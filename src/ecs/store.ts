@@ -1,0 +1,286 @@
+// ECS tables in the twin's SQLite store. Records are JSON documents beside the columns queries filter on;
+// callers wrap each mutating API call (and each scheduler tick's decision) in one `store.tx`.
+import type { Store } from "../store/sqlite.ts";
+import type { Json, ServiceRecord, TaskRecord } from "./model.ts";
+
+const MIGRATIONS = [
+  `CREATE TABLE ecs_clusters (arn TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL,
+     created INTEGER NOT NULL, doc TEXT NOT NULL);
+   CREATE TABLE ecs_families (family TEXT PRIMARY KEY, last_revision INTEGER NOT NULL);
+   CREATE TABLE ecs_task_definitions (arn TEXT PRIMARY KEY, family TEXT NOT NULL, revision INTEGER NOT NULL,
+     status TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (family, revision));
+   CREATE TABLE ecs_services (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, name TEXT NOT NULL,
+     status TEXT NOT NULL, created INTEGER NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+   CREATE INDEX ecs_services_cluster ON ecs_services (cluster, status);
+   CREATE TABLE ecs_tasks (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, service TEXT, last_status TEXT NOT NULL,
+     desired_status TEXT NOT NULL, family TEXT NOT NULL, started_by TEXT, created INTEGER NOT NULL,
+     seq INTEGER NOT NULL, doc TEXT NOT NULL);
+   CREATE INDEX ecs_tasks_cluster ON ecs_tasks (cluster, desired_status);
+   CREATE INDEX ecs_tasks_live ON ecs_tasks (last_status);
+   CREATE TABLE ecs_tags (arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key));`,
+];
+
+export interface ClusterRow {
+  arn: string;
+  name: string;
+  status: string;
+  created: number;
+  doc: Json;
+}
+
+export interface TaskDefinitionRow {
+  arn: string;
+  family: string;
+  revision: number;
+  status: string;
+  doc: Json;
+}
+
+export class EcsStore {
+  readonly store: Store;
+  #seq = 0;
+  constructor(store: Store) {
+    this.store = store;
+    store.migrate("ecs", MIGRATIONS);
+    const row = store.db
+      .prepare<[], { s: number | null }>(
+        "SELECT MAX(s) AS s FROM (SELECT MAX(seq) AS s FROM ecs_services UNION ALL SELECT MAX(seq) FROM ecs_tasks)",
+      )
+      .get();
+    this.#seq = row?.s ?? 0;
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.store.tx(fn);
+  }
+
+  // clusters
+  getCluster(arn: string): ClusterRow | undefined {
+    const r = this.store.db
+      .prepare<[string], Omit<ClusterRow, "doc"> & { doc: string }>(
+        "SELECT * FROM ecs_clusters WHERE arn = ?",
+      )
+      .get(arn);
+    return r ? { ...r, doc: JSON.parse(r.doc) } : undefined;
+  }
+  putCluster(c: ClusterRow): void {
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_clusters (arn, name, status, created, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+      )
+      .run(c.arn, c.name, c.status, c.created, JSON.stringify(c.doc));
+  }
+  listClusters(): ClusterRow[] {
+    return this.store.db
+      .prepare<[], Omit<ClusterRow, "doc"> & { doc: string }>(
+        "SELECT * FROM ecs_clusters WHERE status = 'ACTIVE' ORDER BY created, arn",
+      )
+      .all()
+      .map((r) => ({ ...r, doc: JSON.parse(r.doc) }));
+  }
+
+  // task definitions
+  nextRevision(family: string): number {
+    const row = this.store.db
+      .prepare<[string], { last_revision: number }>("SELECT last_revision FROM ecs_families WHERE family = ?")
+      .get(family);
+    const next = (row?.last_revision ?? 0) + 1;
+    this.store.db
+      .prepare(
+        "INSERT INTO ecs_families (family, last_revision) VALUES (?, ?) ON CONFLICT(family) DO UPDATE SET last_revision = excluded.last_revision",
+      )
+      .run(family, next);
+    return next;
+  }
+  putTaskDefinition(td: TaskDefinitionRow): void {
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_task_definitions (arn, family, revision, status, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+      )
+      .run(td.arn, td.family, td.revision, td.status, JSON.stringify(td.doc));
+  }
+  getTaskDefinition(family: string, revision?: number): TaskDefinitionRow | undefined {
+    const r =
+      revision === undefined
+        ? this.store.db
+            .prepare<[string], TaskDefinitionRow & { doc: string }>(
+              "SELECT * FROM ecs_task_definitions WHERE family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1",
+            )
+            .get(family)
+        : this.store.db
+            .prepare<[string, number], TaskDefinitionRow & { doc: string }>(
+              "SELECT * FROM ecs_task_definitions WHERE family = ? AND revision = ?",
+            )
+            .get(family, revision);
+    return r ? { ...r, doc: JSON.parse(r.doc) } : undefined;
+  }
+  getTaskDefinitionByArn(arn: string): TaskDefinitionRow | undefined {
+    const r = this.store.db
+      .prepare<[string], TaskDefinitionRow & { doc: string }>(
+        "SELECT * FROM ecs_task_definitions WHERE arn = ?",
+      )
+      .get(arn);
+    return r ? { ...r, doc: JSON.parse(r.doc) } : undefined;
+  }
+  listTaskDefinitions(status: string, family?: string, desc = false): { arn: string; family: string }[] {
+    const order = desc ? "family DESC, revision DESC" : "family, revision";
+    return family === undefined
+      ? this.store.db
+          .prepare<[string], { arn: string; family: string }>(
+            `SELECT arn, family FROM ecs_task_definitions WHERE status = ? ORDER BY ${order}`,
+          )
+          .all(status)
+      : this.store.db
+          .prepare<[string, string], { arn: string; family: string }>(
+            `SELECT arn, family FROM ecs_task_definitions WHERE status = ? AND family = ? ORDER BY ${order}`,
+          )
+          .all(status, family);
+  }
+  families(): { family: string; active: number }[] {
+    return this.store.db
+      .prepare<[], { family: string; active: number }>(
+        "SELECT family, SUM(status = 'ACTIVE') AS active FROM ecs_task_definitions GROUP BY family ORDER BY family",
+      )
+      .all();
+  }
+
+  // services
+  getService(arn: string): ServiceRecord | undefined {
+    const r = this.store.db
+      .prepare<[string], { doc: string }>("SELECT doc FROM ecs_services WHERE arn = ?")
+      .get(arn);
+    return r ? JSON.parse(r.doc) : undefined;
+  }
+  putService(s: ServiceRecord): void {
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_services (arn, cluster, name, status, created, seq, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc,
+           created = excluded.created`,
+      )
+      .run(s.serviceArn, s.clusterArn, s.serviceName, s.status, s.createdAt, ++this.#seq, JSON.stringify(s));
+  }
+  listServices(cluster: string, statuses: string[]): ServiceRecord[] {
+    return this.store.db
+      .prepare<[string], { doc: string; status: string }>(
+        "SELECT doc, status FROM ecs_services WHERE cluster = ? ORDER BY created, seq",
+      )
+      .all(cluster)
+      .filter((r) => statuses.includes(r.status))
+      .map((r) => JSON.parse(r.doc));
+  }
+  servicesToSchedule(): ServiceRecord[] {
+    return this.store.db
+      .prepare<[], { doc: string }>(
+        "SELECT doc FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY seq",
+      )
+      .all()
+      .map((r) => JSON.parse(r.doc));
+  }
+
+  // tasks
+  getTask(arn: string): TaskRecord | undefined {
+    const r = this.store.db
+      .prepare<[string], { doc: string }>("SELECT doc FROM ecs_tasks WHERE arn = ?")
+      .get(arn);
+    return r ? JSON.parse(r.doc) : undefined;
+  }
+  putTask(t: TaskRecord): void {
+    const family = t.taskDefinitionArn.slice(
+      t.taskDefinitionArn.indexOf("/") + 1,
+      t.taskDefinitionArn.lastIndexOf(":"),
+    );
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_tasks (arn, cluster, service, last_status, desired_status, family, started_by, created, seq, doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(arn) DO UPDATE SET last_status = excluded.last_status,
+           desired_status = excluded.desired_status, doc = excluded.doc`,
+      )
+      .run(
+        t.taskArn,
+        t.clusterArn,
+        t.serviceName ?? null,
+        t.lastStatus,
+        t.desiredStatus,
+        family,
+        t.startedBy ?? null,
+        t.createdAt,
+        ++this.#seq,
+        JSON.stringify(t),
+      );
+  }
+  liveTasks(): TaskRecord[] {
+    return this.store.db
+      .prepare<[], { doc: string }>("SELECT doc FROM ecs_tasks WHERE last_status != 'STOPPED' ORDER BY seq")
+      .all()
+      .map((r) => JSON.parse(r.doc));
+  }
+  /** A service's tasks: every one not STOPPED, plus stopped ones not yet acknowledged by the scheduler. */
+  serviceTasks(cluster: string, service: string): TaskRecord[] {
+    return this.store.db
+      .prepare<[string, string], { doc: string }>(
+        "SELECT doc FROM ecs_tasks WHERE cluster = ? AND service = ? AND (last_status != 'STOPPED' OR json_extract(doc, '$.stopAcknowledged') IS NOT 1) ORDER BY seq",
+      )
+      .all(cluster, service)
+      .map((r) => JSON.parse(r.doc));
+  }
+  listTasks(
+    cluster: string,
+    filter: { desiredStatus: string; service?: string; family?: string; startedBy?: string },
+  ): TaskRecord[] {
+    return this.store.db
+      .prepare<[string, string], { doc: string }>(
+        "SELECT doc FROM ecs_tasks WHERE cluster = ? AND desired_status = ? ORDER BY seq",
+      )
+      .all(cluster, filter.desiredStatus)
+      .map((r) => JSON.parse(r.doc) as TaskRecord)
+      .filter(
+        (t) =>
+          (filter.service === undefined || t.serviceName === filter.service) &&
+          (filter.family === undefined ||
+            t.taskDefinitionArn.includes(`:task-definition/${filter.family}:`)) &&
+          (filter.startedBy === undefined || t.startedBy === filter.startedBy),
+      );
+  }
+  countTasks(cluster: string): { running: number; pending: number; live: number } {
+    const r = this.store.db
+      .prepare<[string], { running: number; pending: number; live: number }>(
+        `SELECT SUM(last_status = 'RUNNING') AS running,
+                SUM(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING')) AS pending,
+                SUM(last_status != 'STOPPED') AS live FROM ecs_tasks WHERE cluster = ?`,
+      )
+      .get(cluster);
+    return { running: r?.running ?? 0, pending: r?.pending ?? 0, live: r?.live ?? 0 };
+  }
+  /** Stopped tasks past retention are forgotten (specs/ecs.md §7.1). */
+  purgeStoppedBefore(cutoff: number): void {
+    this.store.db
+      .prepare("DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND json_extract(doc, '$.stoppedAt') < ?")
+      .run(cutoff);
+  }
+
+  // tags
+  tags(arn: string): { key: string; value: string }[] {
+    return this.store.db
+      .prepare<[string], { key: string; value: string }>(
+        "SELECT key, value FROM ecs_tags WHERE arn = ? ORDER BY rowid",
+      )
+      .all(arn);
+  }
+  tag(arn: string, tags: { key: string; value: string }[]): void {
+    const put = this.store.db.prepare(
+      "INSERT INTO ecs_tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT(arn, key) DO UPDATE SET value = excluded.value",
+    );
+    for (const t of tags) put.run(arn, t.key, t.value ?? "");
+  }
+  untag(arn: string, keys: string[]): void {
+    const del = this.store.db.prepare("DELETE FROM ecs_tags WHERE arn = ? AND key = ?");
+    for (const k of keys) del.run(arn, k);
+  }
+  dropTags(arn: string): void {
+    this.store.db.prepare("DELETE FROM ecs_tags WHERE arn = ?").run(arn);
+  }
+}
