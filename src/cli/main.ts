@@ -7,8 +7,30 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const commands: Record<string, Command> = {
   up: { summary: "serve the twin (OIDC, IAM, STS, ECR, ECS) on one port", load: () => import("./up.ts") },
   env: { summary: "print export lines for the twin's bootstrap admin", load: () => import("./env.ts") },
-  decisions: { summary: "print the twin's authorization decisions, newest first", load: () => import("./decisions.ts") },
-  apply: { summary: "apply a Terraform configuration's IAM, ECR and ECS resources", load: () => import("./apply.ts") },
+  decisions: {
+    summary: "print the twin's authorization decisions, newest first",
+    load: () => import("./decisions.ts"),
+  },
+  token: {
+    summary: "print a GitHub Actions ID token signed by the twin's issuer",
+    load: () => import("./token.ts"),
+  },
+  "job-env": {
+    summary: "print the environment of a job, with its ID-token request variables",
+    load: () => import("./job-env.ts"),
+  },
+  "keys rotate": {
+    summary: "rotate the OIDC issuer's signing key (the old one stays published)",
+    load: () => import("./keys.ts"),
+  },
+  explain: {
+    summary: "explain whether a token may assume a role, down to the claim",
+    load: () => import("./explain.ts"),
+  },
+  apply: {
+    summary: "apply a Terraform configuration's IAM, ECR and ECS resources",
+    load: () => import("./apply.ts"),
+  },
 };
 
 export const usage = `keyship: keyless deploys from GitHub Actions to AWS ECS, and a local twin to test them against

@@ -1,0 +1,127 @@
+// `keyship token`: prints a GitHub Actions ID token signed by the state's issuer key.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { systemClock } from "../core/clock.ts";
+import { randomIds } from "../core/ids.ts";
+import { type Claims, type Job, type JobInput, jobFor } from "../oidc/claims.ts";
+import { openIssuer } from "../oidc/component.ts";
+import { openStore } from "../store/sqlite.ts";
+
+export const usage = `Usage: keyship token --state DIR --repo ORG/REPO [--ref REF] [--event EVENT] [--environment ENV]
+                    [--actor LOGIN] [--audience AUD] [--issuer URL] [--claim key=value ...]
+
+Prints a signed ID token for a simulated job, as a workflow with \`permissions: id-token: write\`
+would get it from GitHub. Works on a fresh state dir (the signing key is created on first use).
+
+  --ref REF          default refs/heads/main (refs/pull/1/merge for pull request events)
+  --event EVENT      default push
+  --environment ENV  the job's environment (its sub becomes repo:ORG/REPO:environment:ENV)
+  --audience AUD     default https://github.com/ORG, as GitHub's; AWS wants sts.amazonaws.com
+  --issuer URL       default https://token.actions.githubusercontent.com
+  --claim key=value  set any claim after derivation (repeatable). iat, nbf and exp take epoch
+                     seconds or now, now+N, now-N; values starting with { or [ are JSON.
+`;
+
+/** The options that describe a job, shared by token, job-env and explain. */
+export const jobOptions = {
+  state: { type: "string" },
+  repo: { type: "string" },
+  ref: { type: "string" },
+  event: { type: "string" },
+  environment: { type: "string" },
+  actor: { type: "string" },
+  issuer: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export function jobInput(values: {
+  repo?: string | undefined;
+  ref?: string | undefined;
+  event?: string | undefined;
+  environment?: string | undefined;
+  actor?: string | undefined;
+}): JobInput {
+  const input: JobInput = { repository: values.repo ?? "" };
+  if (values.ref !== undefined) input.ref = values.ref;
+  if (values.event !== undefined) input.event = values.event;
+  if (values.environment !== undefined) input.environment = values.environment;
+  if (values.actor !== undefined) input.actor = values.actor;
+  return input;
+}
+
+/** `key=value` pairs into claims: times accept now±N, JSON for objects/arrays, strings otherwise. */
+export function parseClaims(pairs: string[], now: Date): Claims {
+  const out: Claims = {};
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--claim takes key=value, got '${pair}'`);
+    const key = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    if (key === "iat" || key === "nbf" || key === "exp") {
+      const rel = /^now(?:([+-])(\d+))?$/.exec(raw);
+      if (rel) out[key] = nowSeconds + (rel[1] === "-" ? -1 : 1) * Number(rel[2] ?? 0);
+      else if (/^-?\d+$/.test(raw)) out[key] = Number(raw);
+      else out[key] = raw;
+    } else if (raw.startsWith("{") || raw.startsWith("[")) {
+      try {
+        out[key] = JSON.parse(raw);
+      } catch {
+        throw new UsageError(`--claim ${key}: not valid JSON`);
+      }
+    } else out[key] = raw;
+  }
+  return out;
+}
+
+export class UsageError extends Error {}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>;
+  try {
+    values = parse(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (!values.state || !values.repo) {
+    process.stderr.write(`keyship token: --state and --repo are required\n\n${usage}`);
+    return 2;
+  }
+  let job: Job;
+  let overrides: Claims;
+  try {
+    job = jobFor(jobInput(values));
+    overrides = parseClaims(values.claim ?? [], systemClock.now());
+  } catch (err) {
+    process.stderr.write(`keyship token: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const store = openStore(resolve(values.state));
+  try {
+    const issuer = openIssuer(
+      store,
+      { clock: systemClock, ids: randomIds },
+      values.issuer ? { issuer: values.issuer } : {},
+    );
+    const token = await issuer.mint(job, {
+      ...(values.audience !== undefined ? { audience: values.audience } : {}),
+      overrides,
+    });
+    process.stdout.write(`${token}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    options: { ...jobOptions, audience: { type: "string" }, claim: { type: "string", multiple: true } },
+  }).values;
+}
