@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   AttachRolePolicyCommand,
+  CreateAccessKeyCommand,
   CreateRoleCommand,
+  CreateUserCommand,
   DeleteRoleCommand,
   DeleteRolePermissionsBoundaryCommand,
   DeleteRolePolicyCommand,
@@ -18,6 +20,7 @@ import {
   ListRoleTagsCommand,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
+  PutUserPolicyCommand,
   TagRoleCommand,
   UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
@@ -308,6 +311,73 @@ describe("IAM roles", () => {
         }),
       ),
       { code: "NoSuchEntity", status: 404 },
+    );
+  });
+});
+
+describe("IAM operations authorize with the keys AWS defines for them", () => {
+  let twin: Awaited<ReturnType<typeof withTwin>>;
+  let iam: IAMClient;
+  before(async () => {
+    twin = await withTwin();
+    iam = new IAMClient(clientConfig(twin));
+  });
+  after(() => twin.dispose());
+
+  it("aws:RequestTag on CreateRole and iam:PolicyARN on AttachRolePolicy", async () => {
+    await iam.send(new CreateUserCommand({ UserName: "limited" }));
+    const readOnly = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly";
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: "limited",
+        PolicyName: "scoped",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "iam:CreateRole",
+              Resource: "*",
+              Condition: { StringEquals: { "aws:RequestTag/team": "blue" } },
+            },
+            {
+              Effect: "Allow",
+              Action: "iam:AttachRolePolicy",
+              Resource: "arn:aws:iam::123456789012:role/*",
+              Condition: { ArnEquals: { "iam:PolicyARN": readOnly } },
+            },
+          ],
+        }),
+      }),
+    );
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "limited" }))).AccessKey!;
+    const limited = new IAMClient(
+      clientConfig(twin, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }),
+    );
+    await expectAwsError(
+      limited.send(new CreateRoleCommand({ RoleName: "untagged", AssumeRolePolicyDocument: ecsTrust })),
+      { code: "AccessDenied", status: 403, message: /iam:CreateRole/ },
+    );
+    await limited.send(
+      new CreateRoleCommand({
+        RoleName: "tagged",
+        AssumeRolePolicyDocument: ecsTrust,
+        Tags: [{ Key: "team", Value: "blue" }],
+      }),
+    );
+    await limited.send(new AttachRolePolicyCommand({ RoleName: "tagged", PolicyArn: readOnly }));
+    await expectAwsError(
+      limited.send(
+        new AttachRolePolicyCommand({
+          RoleName: "tagged",
+          PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+        }),
+      ),
+      {
+        code: "AccessDenied",
+        status: 403,
+        message: /iam:AttachRolePolicy on resource: arn:aws:iam::123456789012:role\/tagged/,
+      },
     );
   });
 });
