@@ -734,10 +734,10 @@ export class EcrState {
     return Boolean(
       this.store.db
         .prepare(
-          `SELECT 1 FROM ecr_layers WHERE digest = ?1 UNION ALL SELECT 1 FROM ecr_images WHERE digest = ?1
-           UNION ALL SELECT 1 FROM ecr_image_refs WHERE child = ?1 LIMIT 1`,
+          `SELECT 1 FROM ecr_layers WHERE digest = ? UNION ALL SELECT 1 FROM ecr_images WHERE digest = ?
+           UNION ALL SELECT 1 FROM ecr_image_refs WHERE child = ? LIMIT 1`,
         )
-        .get(digest),
+        .get(digest, digest, digest),
     );
   }
 
