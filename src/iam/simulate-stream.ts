@@ -64,8 +64,14 @@ export async function simulateLines(
   options: SimulateOptions = {},
 ): Promise<void> {
   // held in an object: the mode changes inside closures
-  const st: { mode: "unknown" | "lines" | "document"; pending: string; whole: string[] } = {
+  const st: {
+    mode: "unknown" | "lines" | "document";
+    pending: string;
+    whole: string[];
+    lineOriented: boolean;
+  } = {
     mode: "unknown",
+    lineOriented: false,
     pending: "",
     whole: [],
   };
@@ -96,11 +102,15 @@ export async function simulateLines(
       continue;
     }
     if (!chunk.includes("\n")) {
-      // Line-oriented sources (readline) strip newlines: a chunk that parses alone is a whole line.
-      if (st.pending === "" && isCompleteJson(chunk)) handleLine(chunk);
-      else st.pending += chunk;
+      // Line-oriented sources (readline) strip newlines: a first chunk that parses alone marks the source
+      // as line-oriented, and from then on every chunk is a whole line.
+      if (st.pending === "" && (st.lineOriented || (st.mode === "unknown" && isCompleteJson(chunk)))) {
+        st.lineOriented = true;
+        handleLine(chunk);
+      } else st.pending += chunk;
       continue;
     }
+    st.lineOriented = false;
     st.pending += chunk;
     let nl = st.pending.indexOf("\n");
     while (nl >= 0 && !inDocumentMode()) {

@@ -1,0 +1,27 @@
+// AWS documentation pages the engine's test cases cite (each case names the rule it encodes).
+const UG = "https://docs.aws.amazon.com/IAM/latest/UserGuide";
+export const DOC = {
+  operators: `${UG}/reference_policies_elements_condition_operators.html`,
+  multiValued: `${UG}/reference_policies_condition-single-vs-multi-valued-context-keys.html`,
+  variables: `${UG}/reference_policies_variables.html`,
+  evaluation: `${UG}/reference_policies_evaluation-logic.html`,
+  crossAccount: `${UG}/reference_policies_evaluation-logic-cross-account.html`,
+  resource: `${UG}/reference_policies_elements_resource.html`,
+  action: `${UG}/reference_policies_elements_action.html`,
+  principal: `${UG}/reference_policies_elements_principal.html`,
+  notPrincipal: `${UG}/reference_policies_elements_notprincipal.html`,
+  notAction: `${UG}/reference_policies_elements_notaction.html`,
+  notResource: `${UG}/reference_policies_elements_notresource.html`,
+  boundaries: `${UG}/access_policies_boundaries.html`,
+  sessionPolicies: `${UG}/access_policies.html#policies_session`,
+  version: `${UG}/reference_policies_elements_version.html`,
+  quotas: `${UG}/reference_iam-quotas.html`,
+  accessDenied: `${UG}/troubleshoot_access-denied.html`,
+  trust: `${UG}/id_roles_terms-and-concepts.html`,
+  passRole: `${UG}/id_roles_use_passrole.html`,
+  scp: "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html",
+  rcp: "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html",
+  getCallerIdentity: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+  kmsKeyPolicy: "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html",
+  spec: (section: string) => `iam-policy.md ${section}`,
+};
