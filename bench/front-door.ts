@@ -11,7 +11,9 @@ import type { Row } from "./table.ts";
 
 const trust = JSON.stringify({
   Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+  Statement: [
+    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+  ],
 });
 
 export async function runFrontDoorBench(seconds = 3): Promise<Row[]> {
@@ -22,7 +24,10 @@ export async function runFrontDoorBench(seconds = 3): Promise<Row[]> {
   try {
     const { readAdmin } = await import("../test/support/admin.ts");
     const { admin } = await readAdmin(stateDir);
-    const motoKeys = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+    const motoKeys = {
+      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    };
     for (const [peer, keys] of [
       [keyship, admin],
       [moto, motoKeys],

@@ -24,7 +24,8 @@ export async function load(
   options: { seconds?: number; concurrency?: number; maxRequests?: number; expectStatus?: number } = {},
 ): Promise<LoadResult> {
   const url = new URL(baseUrl);
-  if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) throw new Error("load: loopback targets only");
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
+    throw new Error("load: loopback targets only");
   const seconds = options.seconds ?? 3;
   const concurrency = options.concurrency ?? 16;
   const maxRequests = options.maxRequests ?? 200_000;
@@ -40,7 +41,14 @@ export async function load(
     new Promise<void>((resolve) => {
       const t0 = performance.now();
       const r = request(
-        { host: url.hostname, port: url.port, method: req.method, path: req.path, headers: req.headers, agent },
+        {
+          host: url.hostname,
+          port: url.port,
+          method: req.method,
+          path: req.path,
+          headers: req.headers,
+          agent,
+        },
         (res) => {
           res.resume();
           res.on("end", () => {

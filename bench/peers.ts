@@ -24,7 +24,8 @@ export async function waitFor(url: string, timeoutMs = 30_000): Promise<number> 
     } catch {
       // not up yet
     }
-    if (performance.now() - start > timeoutMs) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    if (performance.now() - start > timeoutMs)
+      throw new Error(`${url} did not answer within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
@@ -37,7 +38,12 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-async function startPeer(cmd: string, args: string[], probe: (url: string) => string, port: number): Promise<Peer> {
+async function startPeer(
+  cmd: string,
+  args: string[],
+  probe: (url: string) => string,
+  port: number,
+): Promise<Peer> {
   const t0 = performance.now();
   const child = spawn(cmd, args, { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;

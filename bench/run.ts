@@ -1,7 +1,7 @@
 // `npm run bench`: runs every side-by-side benchmark and prints one table.
 // `npm run bench -- front-door iam-engine` runs only the named suites.
 import { existsSync } from "node:fs";
-import { renderTable, type Row } from "./table.ts";
+import { type Row, renderTable } from "./table.ts";
 
 type Suite = { name: string; file: string; fn: string };
 

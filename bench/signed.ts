@@ -24,8 +24,21 @@ export interface Keys {
   sessionToken?: string;
 }
 
-export async function signQuery(baseUrl: string, service: string, body: string, keys: Keys, region = "us-east-1"): Promise<LoadRequest> {
-  return sign(baseUrl, service, { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body, keys, region);
+export async function signQuery(
+  baseUrl: string,
+  service: string,
+  body: string,
+  keys: Keys,
+  region = "us-east-1",
+): Promise<LoadRequest> {
+  return sign(
+    baseUrl,
+    service,
+    { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+    body,
+    keys,
+    region,
+  );
 }
 
 export async function signJson(

@@ -36,7 +36,8 @@ export interface TwinOptions {
   sts?: StsOptions;
 }
 
-export interface TwinConfig extends Required<Omit<TwinOptions, "log" | "clock" | "ids" | "ecs" | "oidc" | "sts">> {
+export interface TwinConfig
+  extends Required<Omit<TwinOptions, "log" | "clock" | "ids" | "ecs" | "oidc" | "sts">> {
   log: (line: string) => void;
   clock: Clock;
   ids: IdGenerator;

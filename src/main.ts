@@ -1,12 +1,12 @@
 // Composition root: config → store → components → front door. Nothing else wires.
 import { readFileSync } from "node:fs";
-import type { CredentialSource, Route, Service, TwinRuntime } from "./core/service.ts";
 import { resolveConfig, type TwinOptions } from "./config.ts";
+import type { CredentialSource, Route, Service, TwinRuntime } from "./core/service.ts";
+import { createEcr } from "./ecr/component.ts";
+import { createEcs } from "./ecs/component.ts";
 import { keyshipRoutes } from "./http/keyship-routes.ts";
 import { createFrontDoor, listen } from "./http/serve.ts";
 import { createAuthorizer } from "./iam/authorize.ts";
-import { createEcr } from "./ecr/component.ts";
-import { createEcs } from "./ecs/component.ts";
 import { createIam } from "./iam/component.ts";
 import { DecisionLog } from "./iam/decisions.ts";
 import { createOidc } from "./oidc/component.ts";
@@ -38,7 +38,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const accountId = options.accountId ?? store.getSetting("accountId");
   const config = resolveConfig({ ...options, accountId });
   store.setSetting("accountId", config.accountId);
-  const rt: TwinRuntime = { clock: config.clock, ids: config.ids, accountId: config.accountId, region: config.region };
+  const rt: TwinRuntime = {
+    clock: config.clock,
+    ids: config.ids,
+    accountId: config.accountId,
+    region: config.region,
+  };
   const decisions = new DecisionLog(store);
 
   const services: Service[] = [];
@@ -56,7 +61,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
   const oidc = createOidc(store, rt, { ttlSeconds: config.tokenLifetimeSeconds, ...options.oidc });
   routes.push(...oidc.routes);
-  const sts = createSts({ store, rt, iam: iam.directory, oidc, decisions, ...(options.sts ? { options: options.sts } : {}) });
+  const sts = createSts({
+    store,
+    rt,
+    iam: iam.directory,
+    oidc,
+    decisions,
+    ...(options.sts ? { options: options.sts } : {}),
+  });
   services.push(sts.service);
   credentials.push(sts.credentials);
 

@@ -1,8 +1,8 @@
 // `keyship decisions`: the twin's authorization decisions as a readable trace, newest first.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { type DecisionRecord, readDecisions } from "../iam/decisions.ts";
 import { openStore } from "../store/sqlite.ts";
+import { parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship decisions [--state ./.keyship] [--denied] [--principal ARN] [--action ACTION]
                         [--limit 20] [--json]
@@ -12,28 +12,20 @@ failed with which values.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        state: { type: "string", default: ".keyship" },
-        denied: { type: "boolean", default: false },
-        principal: { type: "string" },
-        action: { type: "string" },
-        limit: { type: "string", default: "20" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      state: { type: "string", default: ".keyship" },
+      denied: { type: "boolean", default: false },
+      principal: { type: "string" },
+      action: { type: "string" },
+      limit: { type: "string", default: "20" },
+      json: { type: "boolean", default: false },
+    },
+    usage,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const store = openStore(resolve(values.state));
   try {
     const records = readDecisions(store, {
@@ -51,7 +43,8 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 export function formatDecision(r: DecisionRecord): string {
-  const verdict = r.decision === "allowed" ? "ALLOW" : r.decision === "explicitDeny" ? "DENY (explicit)" : "DENY";
+  const verdict =
+    r.decision === "allowed" ? "ALLOW" : r.decision === "explicitDeny" ? "DENY (explicit)" : "DENY";
   let out = `${r.time}  ${verdict}  ${r.action} on ${r.resource}\n  principal: ${r.principal}\n`;
   if (r.decidedBy) out += `  decided by: ${r.decidedBy}\n`;
   if (r.message) out += `  message: ${r.message}\n`;

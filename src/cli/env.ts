@@ -1,9 +1,9 @@
 // `keyship env`: export lines for the twin's bootstrap admin, for `eval "$(keyship env)"`.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { DEFAULT_ACCOUNT, DEFAULT_PORT, DEFAULT_REGION, resolveConfig } from "../config.ts";
 import { createIam } from "../iam/component.ts";
 import { openStore } from "../store/sqlite.ts";
+import { parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship env [--state ./.keyship] [--url http://127.0.0.1:${DEFAULT_PORT}] [--region ${DEFAULT_REGION}]
 
@@ -13,25 +13,17 @@ AdministratorAccess. Its keys are made once per state dir. Use: eval "$(keyship 
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        state: { type: "string", default: ".keyship" },
-        url: { type: "string", default: `http://127.0.0.1:${DEFAULT_PORT}` },
-        region: { type: "string", default: DEFAULT_REGION },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      state: { type: "string", default: ".keyship" },
+      url: { type: "string", default: `http://127.0.0.1:${DEFAULT_PORT}` },
+      region: { type: "string", default: DEFAULT_REGION },
+    },
+    usage,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const stateDir = resolve(values.state);
   const store = openStore(stateDir);
   try {

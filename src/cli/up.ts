@@ -1,8 +1,8 @@
 // `keyship up`: serves the twin on one port until SIGINT/SIGTERM.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { DEFAULT_ACCOUNT, DEFAULT_PORT, DEFAULT_REGION, type RuntimeChoice } from "../config.ts";
 import { startTwin } from "../main.ts";
+import { parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship up [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--state ./.keyship]
                  [--account ${DEFAULT_ACCOUNT}] [--region ${DEFAULT_REGION}] [--runtime auto|docker|simulated]
@@ -13,28 +13,20 @@ Point clients at it with AWS_ENDPOINT_URL; \`keyship env\` prints the admin's cr
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        state: { type: "string" },
-        account: { type: "string" },
-        region: { type: "string" },
-        runtime: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      port: { type: "string" },
+      host: { type: "string" },
+      state: { type: "string" },
+      account: { type: "string" },
+      region: { type: "string" },
+      runtime: { type: "string" },
+    },
+    usage,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`keyship up: --port must be 0..65535\n`);

@@ -28,6 +28,9 @@ export const randomIds: IdGenerator = {
   requestId: () => randomUUID(),
   uniqueId: (prefix) => prefix + randomFrom(upperAlnum, 16),
   secret: () => randomFrom(base62 + "+/", 40),
-  hex: (length) => randomBytes(Math.ceil(length / 2)).toString("hex").slice(0, length),
+  hex: (length) =>
+    randomBytes(Math.ceil(length / 2))
+      .toString("hex")
+      .slice(0, length),
   uuid: () => randomUUID(),
 };

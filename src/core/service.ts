@@ -75,9 +75,10 @@ export interface RequestContext {
 export type OperationInput = Record<string, any>;
 export type OperationOutput = Record<string, unknown> | undefined;
 
-export interface Operation {
-  (input: OperationInput, ctx: RequestContext): OperationOutput | Promise<OperationOutput>;
-}
+export type Operation = (
+  input: OperationInput,
+  ctx: RequestContext,
+) => OperationOutput | Promise<OperationOutput>;
 
 export interface Service {
   /** the SigV4 signing name and the action prefix: iam, sts, ecr, ecs */
@@ -110,7 +111,9 @@ export interface RouteContext {
 
 /** Resolves an access key id to its secret and principal (IAM user keys, STS sessions). */
 export interface CredentialSource {
-  lookup(accessKeyId: string): { secretAccessKey: string; sessionToken?: string; expiration?: Date; principal: Principal } | undefined;
+  lookup(
+    accessKeyId: string,
+  ): { secretAccessKey: string; sessionToken?: string; expiration?: Date; principal: Principal } | undefined;
 }
 
 /** Things every component is built with. */

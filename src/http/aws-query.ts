@@ -27,7 +27,9 @@ function decodeFormComponent(s: string): string {
   if (bad) {
     const rest = bad[1] ?? "";
     throw authErrors.malformedQueryString(
-      rest.length < 2 ? "Incomplete trailing escape % sequence" : `Illegal hex character in escape % pattern: %${rest}`,
+      rest.length < 2
+        ? "Incomplete trailing escape % sequence"
+        : `Illegal hex character in escape % pattern: %${rest}`,
     );
   }
   try {
@@ -86,7 +88,10 @@ function normalise(node: unknown): unknown {
 }
 
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[c]};`);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[c]};`,
+  );
 }
 
 /** Serialises an operation result: arrays as `<member>`, dates as ISO 8601, maps as entry/key/value. */

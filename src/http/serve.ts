@@ -4,16 +4,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Clock } from "../core/clock.ts";
 import type { IdGenerator } from "../core/ids.ts";
-import type { AuthzCheck, CredentialSource, Principal, RequestContext, Route, Service } from "../core/service.ts";
+import type {
+  AuthzCheck,
+  CredentialSource,
+  Principal,
+  RequestContext,
+  Route,
+  Service,
+} from "../core/service.ts";
 import { AwsError, authErrors, internalFailure, invalidAction } from "./aws-error.ts";
 import { jsonError, jsonResponse, parseJsonBody } from "./aws-json.ts";
 import { decodeQueryParams, parseForm, queryError, queryResponse } from "./aws-query.ts";
 import { readBody } from "./body.ts";
 import { type SigningCredential, signingScopeOf, verifySigV4 } from "./sigv4.ts";
 
-export interface Authorize {
-  (principal: Principal, checks: AuthzCheck[], call: CallInfo): void;
-}
+export type Authorize = (principal: Principal, checks: AuthzCheck[], call: CallInfo) => void;
 
 /** What the authorizer and the decision log learn about the call. */
 export interface CallInfo {
@@ -109,7 +114,15 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
   async function handleAws(
     req: IncomingMessage,
     res: ServerResponse,
-    r: { requestId: string; now: Date; baseUrl: string; sourceIp: string; rawPath: string; rawUrl: string; q: number },
+    r: {
+      requestId: string;
+      now: Date;
+      baseUrl: string;
+      sourceIp: string;
+      rawPath: string;
+      rawUrl: string;
+      q: number;
+    },
   ): Promise<void> {
     const target = header(req, "x-amz-target");
     let service: Service | undefined;
@@ -193,13 +206,20 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
       if (protocol === "json") {
         send(res, 200, "application/x-amz-json-1.1", jsonResponse(result));
       } else {
-        send(res, 200, "text/xml", queryResponse(operation, service.xmlNamespace ?? QUERY_NS_FALLBACK, result, r.requestId));
+        send(
+          res,
+          200,
+          "text/xml",
+          queryResponse(operation, service.xmlNamespace ?? QUERY_NS_FALLBACK, result, r.requestId),
+        );
       }
     } catch (thrown) {
       let err: AwsError;
       if (thrown instanceof AwsError) err = thrown;
       else {
-        options.log(`${service?.name ?? "?"}:${operation} ${r.requestId} InternalFailure: ${(thrown as Error)?.stack ?? thrown}`);
+        options.log(
+          `${service?.name ?? "?"}:${operation} ${r.requestId} InternalFailure: ${(thrown as Error)?.stack ?? thrown}`,
+        );
         err = internalFailure();
       }
       if (protocol === "json") {
@@ -207,7 +227,12 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
         res.setHeader("x-amzn-ErrorType", e.code);
         send(res, e.status, "application/x-amz-json-1.1", e.body);
       } else {
-        send(res, err.status, "text/xml", queryError(err, service?.xmlNamespace ?? QUERY_NS_FALLBACK, r.requestId));
+        send(
+          res,
+          err.status,
+          "text/xml",
+          queryError(err, service?.xmlNamespace ?? QUERY_NS_FALLBACK, r.requestId),
+        );
       }
     }
   }
@@ -218,7 +243,11 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
 function isAwsQueryRequest(req: IncomingMessage, rawUrl: string): boolean {
   const ct = req.headers["content-type"] ?? "";
   if (req.method === "POST" && ct.startsWith("application/x-www-form-urlencoded")) return true;
-  return (req.method === "GET" || req.method === "POST") && /[?&]Action=/.test(rawUrl) && !rawUrl.startsWith("/v2/");
+  return (
+    (req.method === "GET" || req.method === "POST") &&
+    /[?&]Action=/.test(rawUrl) &&
+    !rawUrl.startsWith("/v2/")
+  );
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -227,7 +256,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body), date: new Date().toUTCString() });
+  res.writeHead(status, {
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(body),
+    date: new Date().toUTCString(),
+  });
   res.end(body);
 }
 
@@ -239,7 +272,11 @@ function normaliseIp(ip: string): string {
   return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
 }
 
-export async function listen(server: Server, port: number, host: string): Promise<{ url: string; port: number }> {
+export async function listen(
+  server: Server,
+  port: number,
+  host: string,
+): Promise<{ url: string; port: number }> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -31,7 +31,9 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     if (boundaryArn) {
       const boundary = directory.managedPolicyDocument(boundaryArn);
       // A boundary that no longer resolves allows nothing: fail closed.
-      set.permissionsBoundary = [boundary ?? { id: boundaryArn, document: '{"Version":"2012-10-17","Statement":[]}' }];
+      set.permissionsBoundary = [
+        boundary ?? { id: boundaryArn, document: '{"Version":"2012-10-17","Statement":[]}' },
+      ];
     }
     if (session && (session.policy || session.policyArns.length > 0)) {
       set.session = sessionPolicy(session.policy, session.policyArns);
@@ -113,7 +115,9 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     principal: Principal,
   ): void {
     const denied = result.decision !== "allowed";
-    const first = result.matchedStatements[0] as { sourcePolicyId?: string; sid?: string; index?: number } | undefined;
+    const first = result.matchedStatements[0] as
+      | { sourcePolicyId?: string; sid?: string; index?: number }
+      | undefined;
     decisions.record({
       id: deps.ids.uuid(),
       time: call.now.toISOString(),

@@ -1,14 +1,16 @@
 // The front door through real clients: protocols, dispatch, SigV4 failures, limits, durability.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
 import { aws, cliEnv, clientConfig, spawnTwin, tempDir, withTwin } from "../support/twin.ts";
 
 const trust = JSON.stringify({
   Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+  Statement: [
+    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+  ],
 });
 
 describe("front door", () => {
@@ -40,7 +42,10 @@ describe("front door", () => {
   });
 
   test("the aws CLI works unchanged through AWS_ENDPOINT_URL, in any region", async () => {
-    const r = await aws(["sts", "get-caller-identity", "--output", "json"], cliEnv(twin, twin.admin, "eu-west-3"));
+    const r = await aws(
+      ["sts", "get-caller-identity", "--output", "json"],
+      cliEnv(twin, twin.admin, "eu-west-3"),
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).Account, "123456789012");
   });
@@ -62,12 +67,18 @@ describe("front door", () => {
   test("an unsigned awsJson1_1 call is MissingAuthenticationTokenException (400)", async () => {
     const res = await fetch(twin.url, {
       method: "POST",
-      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters" },
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters",
+      },
       body: "{}",
     });
     assert.equal(res.status, 400);
     assert.equal(res.headers.get("x-amzn-errortype"), "MissingAuthenticationTokenException");
-    assert.deepEqual(await res.json(), { __type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" });
+    assert.deepEqual(await res.json(), {
+      __type: "MissingAuthenticationTokenException",
+      message: "Missing Authentication Token",
+    });
   });
 
   test("unknown operations get each protocol's error", async () => {
@@ -80,7 +91,10 @@ describe("front door", () => {
     assert.match(await q.text(), /<Code>InvalidAction<\/Code>/);
     const j = await fetch(twin.url, {
       method: "POST",
-      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonEC2ContainerServiceV20141113.MakeCoffee" },
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "AmazonEC2ContainerServiceV20141113.MakeCoffee",
+      },
       body: "{}",
     });
     assert.equal(j.status, 400);
@@ -88,20 +102,32 @@ describe("front door", () => {
   });
 
   test("a wrong secret is SignatureDoesNotMatch; an unknown key is InvalidClientTokenId", async () => {
-    const wrong = new IAMClient(clientConfig(twin, { accessKeyId: twin.admin.accessKeyId, secretAccessKey: "x".repeat(40) }));
-    await assert.rejects(wrong.send(new GetRoleCommand({ RoleName: "nope" })), (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
-      assert.equal(e.name, "SignatureDoesNotMatch");
-      assert.equal(e.$metadata?.httpStatusCode, 403);
-      assert.match(e.message, /^The request signature we calculated does not match the signature you provided/);
-      return true;
-    });
-    const unknown = new STSClient(clientConfig(twin, { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) }));
+    const wrong = new IAMClient(
+      clientConfig(twin, { accessKeyId: twin.admin.accessKeyId, secretAccessKey: "x".repeat(40) }),
+    );
+    await assert.rejects(
+      wrong.send(new GetRoleCommand({ RoleName: "nope" })),
+      (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(e.name, "SignatureDoesNotMatch");
+        assert.equal(e.$metadata?.httpStatusCode, 403);
+        assert.match(
+          e.message,
+          /^The request signature we calculated does not match the signature you provided/,
+        );
+        return true;
+      },
+    );
+    const unknown = new STSClient(
+      clientConfig(twin, { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) }),
+    );
     await assert.rejects(unknown.send(new GetCallerIdentityCommand({})), (e: Error) => {
       assert.equal(e.name, "InvalidClientTokenId");
       assert.equal(e.message, "The security token included in the request is invalid");
       return true;
     });
-    const ecs = new ECSClient(clientConfig(twin, { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) }));
+    const ecs = new ECSClient(
+      clientConfig(twin, { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) }),
+    );
     await assert.rejects(ecs.send(new ListClustersCommand({})), (e: Error) => {
       assert.equal(e.name, "UnrecognizedClientException");
       return true;

@@ -1,5 +1,5 @@
 // Test support: a live twin on a free loopback port, real clients pointed at it, and the aws CLI.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,9 @@ export async function tempDir(prefix = "keyship-test-"): Promise<string> {
 }
 
 /** Starts an in-process twin on port 0 with a fresh state dir (simulated ECS runtime unless told). */
-export async function withTwin(options: Partial<TwinOptions> = {}): Promise<Twin & { dispose(): Promise<void> }> {
+export async function withTwin(
+  options: Partial<TwinOptions> = {},
+): Promise<Twin & { dispose(): Promise<void> }> {
   const stateDir = options.stateDir ?? (await tempDir());
   const twin = await startTwin({ runtime: "simulated", log: () => {}, ...options, stateDir, port: 0 });
   return Object.assign(twin, {
@@ -23,22 +25,28 @@ export async function withTwin(options: Partial<TwinOptions> = {}): Promise<Twin
 }
 
 /** SDK v3 client config for a twin and a set of keys (the admin's by default). */
+type Keys = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
 export function clientConfig(
-  twin: Pick<Twin, "url" | "admin">,
+  twin: { url: string; admin: Keys },
   keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = twin.admin,
   region = "us-east-1",
 ) {
   return {
     endpoint: twin.url,
     region,
-    credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey, sessionToken: keys.sessionToken },
+    credentials: {
+      accessKeyId: keys.accessKeyId,
+      secretAccessKey: keys.secretAccessKey,
+      sessionToken: keys.sessionToken,
+    },
     maxAttempts: 1,
   };
 }
 
 /** The environment the aws CLI needs to talk to a twin, with nothing inherited from the machine's AWS config. */
 export function cliEnv(
-  twin: Pick<Twin, "url" | "admin">,
+  twin: { url: string; admin: Keys },
   keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = twin.admin,
   region = "us-east-1",
 ): NodeJS.ProcessEnv {
@@ -84,7 +92,17 @@ export async function spawnTwin(
 ): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    [join(import.meta.dirname, "../../bin/keyship"), "up", "--port", "0", "--state", stateDir, "--runtime", "simulated", ...extra],
+    [
+      join(import.meta.dirname, "../../bin/keyship"),
+      "up",
+      "--port",
+      "0",
+      "--state",
+      stateDir,
+      "--runtime",
+      "simulated",
+      ...extra,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
