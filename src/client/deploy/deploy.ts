@@ -76,7 +76,18 @@ export async function deploy(
 
   // 1. Images.
   const overrides: ContainerOverride[] = [];
-  for (const c of o.containers) {
+  const names = (stripped.input.containerDefinitions ?? []).map((d) => d.name);
+  for (const given of o.containers) {
+    // An image without --container is for the only container.
+    const c =
+      given.name === undefined && (given.image || given.imageFrom)
+        ? { ...given, name: names.length === 1 ? names[0] : undefined }
+        : given;
+    if (c.name === undefined && (c.image || c.imageFrom))
+      return fail(
+        EXIT.usage,
+        `the task definition has ${names.length} containers: name one with --container`,
+      );
     let image = c.image;
     if (c.imageFrom) {
       const current = stripped.input.containerDefinitions?.find((d) => d.name === c.name)?.image;
@@ -116,7 +127,7 @@ export async function deploy(
   const wanted = rendered.input;
 
   // 3. The service as it is.
-  let before;
+  let before: Awaited<ReturnType<typeof describeService>>;
   try {
     before = await describeService(ecs, o.cluster, o.service);
   } catch (e) {

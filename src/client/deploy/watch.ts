@@ -107,7 +107,6 @@ export async function watchRollout(ecs: ECSClient, io: DeployIo, o: WatchOptions
   let lastPrint = "";
   let delay = o.pace?.minMs ?? 1000;
   let polls = 0;
-  let last: Service | undefined;
   const recentEvents: ServiceEvent[] = [];
   for (;;) {
     let svc: Service;
@@ -119,7 +118,6 @@ export async function watchRollout(ecs: ECSClient, io: DeployIo, o: WatchOptions
       return { outcome: "gone", verdict: v, diagnosis: [v.reason], polls };
     }
     polls++;
-    last = svc;
     const fresh = newEvents(svc.events, seen);
     if (first) {
       // Events from before this deploy are history: show only the newest few for context.

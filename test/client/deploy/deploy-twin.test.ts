@@ -1,0 +1,113 @@
+// keyship deploy end to end against the twin, with exactly the article's role and policies and a job's OIDC token.
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runDeploy } from "../../../src/client/deploy/run.ts";
+import { buildImage, dockerArchiveOf, writeOciLayout } from "../image/build-image.ts";
+import {
+  CLUSTER,
+  REGION,
+  REPO_URI,
+  ROLE_ARN,
+  SERVICE,
+  type SeedTwin,
+  seedTaskDefinition,
+  startSeedTwin,
+} from "./seed-twin.ts";
+
+describe("keyship deploy against the twin (article's permissions)", () => {
+  let seed: SeedTwin;
+  let tdFile: string;
+  before(async () => {
+    seed = await startSeedTwin();
+    tdFile = join(seed.dir, "task-definition.json");
+    await writeFile(tdFile, JSON.stringify(seedTaskDefinition(`${REPO_URI}:latest`), null, 2));
+  });
+  after(() => seed.close());
+
+  async function deployWith(
+    env: NodeJS.ProcessEnv,
+    imageFrom: string,
+    extra: Partial<Parameters<typeof runDeploy>[0]> = {},
+  ) {
+    const lines: string[] = [];
+    const masked: string[] = [];
+    const counts = new Map<string, number>();
+    const result = await runDeploy(
+      {
+        region: REGION,
+        roleArn: ROLE_ARN,
+        cluster: CLUSTER,
+        service: SERVICE,
+        taskDefinitionFile: tdFile,
+        containers: [{ name: "web", imageFrom }],
+        waitMinutes: 2,
+        tag: "test",
+        ...extra,
+      },
+      { env, log: (l) => lines.push(l), mask: (s) => masked.push(s), pace: { minMs: 100, maxMs: 500 } },
+      counts,
+    );
+    return { result, lines, text: lines.join("\n"), masked, counts };
+  }
+
+  it("deploys from an OCI layout, then a second deploy of the same image registers nothing", async () => {
+    const layout = join(seed.dir, "v1");
+    await writeOciLayout(
+      layout,
+      buildImage([{ path: "www/index.html", content: "v1\n" }], ["/bin/busybox", "httpd", "-f"], "v1"),
+    );
+    const env = await seed.jobEnvFor("example-org/sample-app");
+    const first = await deployWith(env, `oci:${layout}`);
+    assert.equal(first.result.exitCode, 0, first.text);
+    assert.equal(first.result.outcome, "stable");
+    assert.equal(first.result.registered, true);
+    assert.match(first.result.taskDefinitionArn ?? "", /task-definition\/sample-app:2$/);
+    assert.ok(first.result.deploymentId);
+    assert.match(
+      first.text,
+      /DescribeTaskDefinition is not allowed/,
+      "the degraded nicety is explained once",
+    );
+    assert.ok(first.masked.length >= 3, "token, key and secret are masked");
+    assert.match(first.result.summary, /\| task definition \|/);
+
+    const second = await deployWith(env, `oci:${layout}`);
+    assert.equal(second.result.exitCode, 0, second.text);
+    // Without DescribeTaskDefinition the official action's behaviour: a new revision; but the image push skips every blob.
+    assert.match(second.text, /2\/2 blobs already there/);
+  });
+
+  it("a deploy whose image crashes exits non-zero naming the circuit breaker", async () => {
+    const tar = join(seed.dir, "broken.tar");
+    const image = buildImage([{ path: "www/index.html", content: "broken\n" }], ["/bin/false"], "broken");
+    await writeFile(tar, dockerArchiveOf(image));
+    const env = await seed.jobEnvFor("example-org/sample-app");
+    // The digest is known only after the push; mark everything pushed from now on with this label's digest as broken.
+    const { openDockerArchive } = await import("../../../src/client/image/docker-archive.ts");
+    const src = await openDockerArchive(tar);
+    seed.broken.add(src.manifest.digest);
+    await src.close();
+    const r = await deployWith(env, `docker-archive:${tar}`);
+    assert.equal(r.result.exitCode, 3, r.text);
+    assert.match(r.text, /circuit breaker/);
+    assert.match(r.text, /ListTasks\/ecs:DescribeTasks are not allowed/);
+  });
+
+  it("a repository the trust policy rejects fails at credentials, showing the token's sub", async () => {
+    const env = await seed.jobEnvFor("other-org/other-app");
+    const r = await deployWith(env, "oci:/nonexistent");
+    assert.equal(r.result.exitCode, 1);
+    assert.match(r.text, /Could not assume arn:aws:iam::123456789012:role\/github-actions-deploy/);
+    assert.match(r.text, /sub=repo:other-org\/other-app:ref:refs\/heads\/main/);
+    assert.match(r.text, /aud=sts.amazonaws.com/);
+  });
+
+  it("a job without id-token: write says so", async () => {
+    const env = await seed.jobEnvFor("example-org/sample-app", false);
+    const r = await deployWith(env, "oci:/nonexistent");
+    assert.equal(r.result.exitCode, 1);
+    assert.match(r.text, /id-token: write/);
+  });
+});
