@@ -7,6 +7,10 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const commands: Record<string, Command> = {
   up: { summary: "serve the twin (OIDC, IAM, STS, ECR, ECS) on one port", load: () => import("./up.ts") },
   env: { summary: "print export lines for the twin's bootstrap admin", load: () => import("./env.ts") },
+  "iam simulate": {
+    summary: "evaluate {request, policies} cases (JSON or JSON lines) with the IAM engine",
+    load: () => import("./iam-simulate.ts"),
+  },
   decisions: {
     summary: "print the twin's authorization decisions, newest first",
     load: () => import("./decisions.ts"),
