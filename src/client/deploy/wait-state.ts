@@ -30,10 +30,11 @@ export function judge(service: Service, target: Target): Verdict {
   const ours = target.deploymentId ? deployments.find((d) => d.id === target.deploymentId) : undefined;
   if (target.deploymentId && !ours) {
     // The official action's wording for the same observation (PR #860).
+    const now = deployments.find((d) => d.status === "PRIMARY");
     return {
       kind: "failed",
       rolledBack: true,
-      reason: `deployment ${target.deploymentId} is gone: it was rolled back by the deployment circuit breaker`,
+      reason: `deployment ${target.deploymentId} no longer exists${now?.rolloutStateReason ? ` (${now.rolloutStateReason})` : ""}`,
     };
   }
   if (ours?.rolloutState === "FAILED") {

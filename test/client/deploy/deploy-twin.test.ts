@@ -61,6 +61,7 @@ describe("keyship deploy against the twin (article's permissions)", () => {
     const env = await seed.jobEnvFor("example-org/sample-app");
     const first = await deployWith(env, `oci:${layout}`);
     assert.equal(first.result.exitCode, 0, first.text);
+    if (process.env.KEYSHIP_SHOW_OUTPUT) console.log(first.text, "\n", first.result.summary, first.counts);
     assert.equal(first.result.outcome, "stable");
     assert.equal(first.result.registered, true);
     assert.match(first.result.taskDefinitionArn ?? "", /task-definition\/sample-app:2$/);
@@ -79,6 +80,51 @@ describe("keyship deploy against the twin (article's permissions)", () => {
     assert.match(second.text, /2\/2 blobs already there/);
   });
 
+  it("with ecs:DescribeTaskDefinition granted, a second deploy of the same image registers nothing new", async () => {
+    const { IAMClient, PutRolePolicyCommand } = await import("@aws-sdk/client-iam");
+    const iam = new IAMClient({
+      region: REGION,
+      endpoint: seed.twin.url,
+      credentials: seed.adminCredentials,
+    });
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "github-actions-deploy",
+        PolicyName: "describe-task-definition",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" }],
+        }),
+      }),
+    );
+    try {
+      const layout = join(seed.dir, "v2");
+      await writeOciLayout(
+        layout,
+        buildImage([{ path: "www/index.html", content: "v2\n" }], ["/bin/busybox", "httpd", "-f"], "v2"),
+      );
+      const env = await seed.jobEnvFor("example-org/sample-app");
+      const first = await deployWith(env, `oci:${layout}`);
+      assert.equal(first.result.exitCode, 0, first.text);
+      assert.equal(first.result.registered, true);
+      const second = await deployWith(env, `oci:${layout}`);
+      assert.equal(second.result.exitCode, 0, second.text);
+      assert.equal(second.result.registered, false, second.text);
+      assert.equal(second.result.taskDefinitionArn, first.result.taskDefinitionArn);
+      assert.match(second.text, /Task definition unchanged/);
+      assert.equal(second.counts.get("ECS:RegisterTaskDefinition"), undefined);
+      assert.equal(second.counts.get("ECS:UpdateService"), undefined);
+    } finally {
+      const { DeleteRolePolicyCommand } = await import("@aws-sdk/client-iam");
+      await iam.send(
+        new DeleteRolePolicyCommand({
+          RoleName: "github-actions-deploy",
+          PolicyName: "describe-task-definition",
+        }),
+      );
+    }
+  });
+
   it("a deploy whose image crashes exits non-zero naming the circuit breaker", async () => {
     const tar = join(seed.dir, "broken.tar");
     const image = buildImage([{ path: "www/index.html", content: "broken\n" }], ["/bin/false"], "broken");
@@ -90,6 +136,7 @@ describe("keyship deploy against the twin (article's permissions)", () => {
     seed.broken.add(src.manifest.digest);
     await src.close();
     const r = await deployWith(env, `docker-archive:${tar}`);
+    if (process.env.KEYSHIP_SHOW_OUTPUT) console.log(r.text);
     assert.equal(r.result.exitCode, 3, r.text);
     assert.match(r.text, /circuit breaker/);
     assert.match(r.text, /ListTasks\/ecs:DescribeTasks are not allowed/);
@@ -98,6 +145,7 @@ describe("keyship deploy against the twin (article's permissions)", () => {
   it("a repository the trust policy rejects fails at credentials, showing the token's sub", async () => {
     const env = await seed.jobEnvFor("other-org/other-app");
     const r = await deployWith(env, "oci:/nonexistent");
+    if (process.env.KEYSHIP_SHOW_OUTPUT) console.log(r.text);
     assert.equal(r.result.exitCode, 1);
     assert.match(r.text, /Could not assume arn:aws:iam::123456789012:role\/github-actions-deploy/);
     assert.match(r.text, /sub=repo:other-org\/other-app:ref:refs\/heads\/main/);
