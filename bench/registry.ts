@@ -26,7 +26,7 @@ async function makeLayout(dir: string, layers: number, layerMiB: number): Promis
     for (let m = 0; m < layerMiB; m++) {
       const chunk = randomBytes(MiB);
       hash.update(chunk);
-      if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
     }
     await new Promise<void>((resolve, reject) =>
       out.end((err?: Error | null) => (err ? reject(err) : resolve())),
