@@ -36,8 +36,24 @@ export function probeJobs(home: Home): ProbeJob[] {
   const reusable =
     home.reusableWorkflowRef ?? `${repo}/.github/workflows/deploy.yml@refs/heads/${home.defaultBranch}`;
   const jobs: ProbeJob[] = [
-    { id: "default-branch", label: `push to ${home.defaultBranch}`, repository: repo, event: "push", ref: main, sameOwner: true, home: true },
-    { id: "other-branch", label: "push to another branch (feature-x)", repository: repo, event: "push", ref: "refs/heads/feature-x", sameOwner: true, home: true },
+    {
+      id: "default-branch",
+      label: `push to ${home.defaultBranch}`,
+      repository: repo,
+      event: "push",
+      ref: main,
+      sameOwner: true,
+      home: true,
+    },
+    {
+      id: "other-branch",
+      label: "push to another branch (feature-x)",
+      repository: repo,
+      event: "push",
+      ref: "refs/heads/feature-x",
+      sameOwner: true,
+      home: true,
+    },
     {
       id: "prefix-branch",
       label: `branch sharing the prefix (${home.defaultBranch}-evil)`,
@@ -47,8 +63,24 @@ export function probeJobs(home: Home): ProbeJob[] {
       sameOwner: true,
       home: true,
     },
-    { id: "tag", label: "tag v1.0.0", repository: repo, event: "push", ref: "refs/tags/v1.0.0", sameOwner: true, home: true },
-    { id: "pull-request", label: "pull request", repository: repo, event: "pull_request", ref: "refs/pull/7/merge", sameOwner: true, home: true },
+    {
+      id: "tag",
+      label: "tag v1.0.0",
+      repository: repo,
+      event: "push",
+      ref: "refs/tags/v1.0.0",
+      sameOwner: true,
+      home: true,
+    },
+    {
+      id: "pull-request",
+      label: "pull request",
+      repository: repo,
+      event: "pull_request",
+      ref: "refs/pull/7/merge",
+      sameOwner: true,
+      home: true,
+    },
   ];
   for (const env of home.environments) {
     jobs.push({
@@ -63,8 +95,24 @@ export function probeJobs(home: Home): ProbeJob[] {
     });
   }
   jobs.push(
-    { id: "other-repo", label: `another repository of ${home.owner}`, repository: `${home.owner}/keyship-probe-other`, event: "push", ref: main, sameOwner: true, home: false },
-    { id: "other-org", label: "a repository of another owner", repository: `${PROBE_ORG}/${home.repo}`, event: "push", ref: main, sameOwner: false, home: false },
+    {
+      id: "other-repo",
+      label: `another repository of ${home.owner}`,
+      repository: `${home.owner}/keyship-probe-other`,
+      event: "push",
+      ref: main,
+      sameOwner: true,
+      home: false,
+    },
+    {
+      id: "other-org",
+      label: "a repository of another owner",
+      repository: `${PROBE_ORG}/${home.repo}`,
+      event: "push",
+      ref: main,
+      sameOwner: false,
+      home: false,
+    },
     {
       id: "reusable-same-org",
       label: `another repository of ${home.owner} calling ${reusable.split("@")[0]}`,
@@ -156,7 +204,10 @@ export function trustRequest(target: TrustTarget, claims: Claims): EvalRequest {
   });
 }
 
-export function evaluateTrust(target: TrustTarget, claims: Claims): { request: EvalRequest; result: EvalResult } {
+export function evaluateTrust(
+  target: TrustTarget,
+  claims: Claims,
+): { request: EvalRequest; result: EvalResult } {
   const request = trustRequest(target, claims);
   const result = evaluate(
     request,

@@ -40,7 +40,9 @@ const strings = (v: unknown): string[] => list(v).map((x) => (typeof x === "stri
 export function parseTrust(text: string): Record<string, unknown> | undefined {
   try {
     const doc = JSON.parse(text) as unknown;
-    return doc && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+    return doc && typeof doc === "object" && !Array.isArray(doc)
+      ? (doc as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
