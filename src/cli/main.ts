@@ -15,6 +15,10 @@ const commands: Record<string, Command> = {
     summary: "print the twin's authorization decisions, newest first",
     load: () => import("./decisions.ts"),
   },
+  audit: {
+    summary: "who can assume each GitHub role, and what is wrong with its policies",
+    load: () => import("./audit.ts"),
+  },
   token: {
     summary: "print a GitHub Actions ID token signed by the twin's issuer",
     load: () => import("./token.ts"),
