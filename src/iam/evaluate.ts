@@ -684,9 +684,8 @@ export function evaluate(request: EvalRequest, policies: PolicySet, options: Eva
   // The resource policy must grant: trust policies (§5.6), KMS key policies, and every cross-account request.
   const resourceRequired = trust || rule?.effect === "resourcePolicyRequired" || !sameAccount;
   if (sameAccount && principal.kind === "root" && !resourceRequired) return result("allowed", [], sideAllows);
-  if (grant === "direct" && (sameAccount || trust || rule?.effect === "resourcePolicyRequired")) {
-    if (sameAccount) return result("allowed", [], [...resourceAllows, ...sideAllows]);
-  }
+  // A same-account grant naming the caller directly overrides the principal side's implicit denies (§5.4).
+  if (grant === "direct" && sameAccount) return result("allowed", [], [...resourceAllows, ...sideAllows]);
   if (sameAccount && grant === "role") {
     const b: PolicyType[] = [];
     if (!boundaryOk) b.push("boundary");
