@@ -8,6 +8,7 @@ type Suite = { name: string; file: string; fn: string };
 // Each suite lives in its own file and exports an async function returning rows.
 const suites: Suite[] = [
   { name: "front-door", file: "./front-door.ts", fn: "runFrontDoorBench" },
+  { name: "authz-cost", file: "./authz-cost.ts", fn: "runAuthzCostBench" },
   { name: "iam-engine", file: "./iam-engine.ts", fn: "runIamEngineBench" },
   { name: "sts", file: "./sts.ts", fn: "runStsBench" },
   { name: "registry", file: "./registry.ts", fn: "runRegistryBench" },

@@ -34,10 +34,17 @@ export interface TwinOptions {
   oidc?: OidcOptions;
   /** STS: web identity clock skew and token age, packed-policy limit (src/sts/operations.ts) */
   sts?: StsOptions;
+  /**
+   * Benchmarks only: measure the cost of authorization by turning it off. In-process only (no CLI
+   * flag, no environment variable), so a served twin always enforces IAM.
+   */
+  benchmarkWithoutAuthorization?: boolean;
 }
 
 export interface TwinConfig
-  extends Required<Omit<TwinOptions, "log" | "clock" | "ids" | "ecs" | "oidc" | "sts">> {
+  extends Required<
+    Omit<TwinOptions, "log" | "clock" | "ids" | "ecs" | "oidc" | "sts" | "benchmarkWithoutAuthorization">
+  > {
   log: (line: string) => void;
   clock: Clock;
   ids: IdGenerator;

@@ -5,7 +5,7 @@ import type { CredentialSource, Route, Service, TwinRuntime } from "./core/servi
 import { createEcr } from "./ecr/component.ts";
 import { createEcs } from "./ecs/component.ts";
 import { keyshipRoutes } from "./http/keyship-routes.ts";
-import { createFrontDoor, listen } from "./http/serve.ts";
+import { type Authorize, createFrontDoor, listen } from "./http/serve.ts";
 import { createAuthorizer } from "./iam/authorize.ts";
 import { createIam } from "./iam/component.ts";
 import { DecisionLog } from "./iam/decisions.ts";
@@ -57,7 +57,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const admin = iam.bootstrapAdmin();
   services.push(iam.service);
   credentials.push(iam.credentials);
-  const authorize = createAuthorizer({ directory: iam.directory, decisions, ids: config.ids });
+  const authorize: Authorize = options.benchmarkWithoutAuthorization
+    ? () => {}
+    : createAuthorizer({ directory: iam.directory, decisions, ids: config.ids });
 
   const oidc = createOidc(store, rt, { ttlSeconds: config.tokenLifetimeSeconds, ...options.oidc });
   routes.push(...oidc.routes);

@@ -1,6 +1,7 @@
 // IAM's tables in the state database and the IamDirectory read side over them. Writes are plain
 // statements: the operations wrap each API call in one `store.tx`. Names of users and roles are
 // unique case-insensitively (COLLATE NOCASE), as IAM's are; tag keys likewise.
+import type Database from "better-sqlite3";
 import type { Store } from "../store/sqlite.ts";
 import { awsManagedPolicies, awsManagedPolicyArn } from "./managed-policies.ts";
 import type {
@@ -117,6 +118,13 @@ export class IamStore implements IamDirectory {
   readonly store: Store;
   readonly accountId: string;
   readonly #q;
+  /**
+   * Read-through cache for what authorization reads on every request (keys, principals, their
+   * policies). The twin is the only writer of its state, and every write goes through a statement
+   * prepared here, which clears the cache; reads inside a transaction bypass it, so a rolled-back
+   * write can never leave a cached value behind.
+   */
+  readonly #cache = new Map<string, unknown>();
 
   constructor(store: Store, accountId: string) {
     this.store = store;
@@ -257,7 +265,24 @@ export class IamStore implements IamDirectory {
                 (SELECT count(*) FROM iam_oidc_providers) AS Providers`,
       ),
     };
+    for (const statement of Object.values(this.#q)) {
+      if (statement.reader) continue;
+      const run = statement.run.bind(statement) as (...args: unknown[]) => Database.RunResult;
+      (statement as { run: unknown }).run = (...args: unknown[]) => {
+        this.#cache.clear();
+        return run(...args);
+      };
+    }
     this.#seedAwsManagedPolicies();
+  }
+
+  #cached<T>(key: string, load: () => T): T {
+    if (this.store.db.inTransaction) return load();
+    if (this.#cache.has(key)) return this.#cache.get(key) as T;
+    const value = load();
+    if (this.#cache.size >= 10_000) this.#cache.clear();
+    this.#cache.set(key, value);
+    return value;
   }
 
   /** AWS managed policies: inserted, or refreshed when the twin ships a newer document. */
@@ -287,8 +312,10 @@ export class IamStore implements IamDirectory {
   // ---- users ----
 
   getUser(userName: string): IamUser | undefined {
-    const row = this.#q.user.get(userName);
-    return row && this.#user(row);
+    return this.#cached(`user\0${userName.toLowerCase()}`, () => {
+      const row = this.#q.user.get(userName);
+      return row && this.#user(row);
+    });
   }
 
   listUsers(): IamUser[] {
@@ -337,8 +364,10 @@ export class IamStore implements IamDirectory {
   // ---- access keys ----
 
   getAccessKey(accessKeyId: string): AccessKeyRecord | undefined {
-    const row = this.#q.key.get(accessKeyId);
-    return row && key(row);
+    return this.#cached(`key\0${accessKeyId}`, () => {
+      const row = this.#q.key.get(accessKeyId);
+      return row && key(row);
+    });
   }
 
   accessKeysOf(userName: string): AccessKeyRecord[] {
@@ -366,8 +395,10 @@ export class IamStore implements IamDirectory {
   // ---- roles ----
 
   getRole(roleName: string): IamRole | undefined {
-    const row = this.#q.role.get(roleName);
-    return row && this.#role(row);
+    return this.#cached(`role\0${roleName.toLowerCase()}`, () => {
+      const row = this.#q.role.get(roleName);
+      return row && this.#role(row);
+    });
   }
 
   getRoleByArn(arn: string): IamRole | undefined {
@@ -518,8 +549,10 @@ export class IamStore implements IamDirectory {
   }
 
   managedPolicyDocument(arn: string): NamedDocument | undefined {
-    const row = this.#q.defaultDocument.get(arn);
-    return row && { id: arn, document: row.document };
+    return this.#cached(`managed\0${arn}`, () => {
+      const row = this.#q.defaultDocument.get(arn);
+      return row && { id: arn, document: row.document };
+    });
   }
 
   attachmentCount(arn: string): number {
@@ -558,11 +591,14 @@ export class IamStore implements IamDirectory {
   }
 
   identityPolicies(kind: "user" | "role", name: string): NamedDocument[] {
-    const out: NamedDocument[] = [];
-    for (const p of this.#q.inlineOf.all(kind, name))
-      out.push({ id: `inline:${kind}/${name}/${p.name}`, document: p.document });
-    for (const a of this.#q.attachedDocuments.all(kind, name)) out.push({ id: a.arn, document: a.document });
-    return out;
+    return this.#cached(`identity\0${kind}\0${name.toLowerCase()}`, () => {
+      const out: NamedDocument[] = [];
+      for (const p of this.#q.inlineOf.all(kind, name))
+        out.push({ id: `inline:${kind}/${name}/${p.name}`, document: p.document });
+      for (const a of this.#q.attachedDocuments.all(kind, name))
+        out.push({ id: a.arn, document: a.document });
+      return out;
+    });
   }
 
   // ---- OIDC providers ----
