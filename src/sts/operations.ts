@@ -11,7 +11,7 @@ import type {
 } from "../core/service.ts";
 import { AccessDenied, AwsError } from "../http/aws-error.ts";
 import type { DecisionLog } from "../iam/decisions.ts";
-import { type EvalRequest, type EvalResult, evaluate } from "../iam/evaluate.ts";
+import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy } from "../iam/evaluate.ts";
 import type { IamDirectory, IamRole } from "../iam/model.ts";
 import { validatePolicy } from "../iam/policy.ts";
 import type { KeyResolver } from "../oidc/verify.ts";
@@ -73,15 +73,20 @@ export function createSts(deps: StsDeps): Sts {
   const ownIssuerKey = deps.oidc.issuer?.iss.replace(/^https:\/\//, "");
   const packedLimit = deps.options?.packedPolicyLimitBytes ?? 1024;
 
+  /** Logs a trust decision with the token's claims; denials carry the trace down to the failing condition. */
   function record(
     ctx: RequestContext,
     request: EvalRequest,
     result: EvalResult,
     extra: Record<string, unknown> = {},
+    trust?: NamedPolicy,
   ) {
     if (!deps.decisions) return;
     const denied = result.decision !== "allowed";
     const first = result.matchedStatements[0];
+    // Explanations are computed for denials only: they are what people ask about, and they cost.
+    const detailed =
+      denied && trust ? evaluate(request, { identity: [], resource: trust }, { explain: true }) : result;
     deps.decisions.record({
       id: rt.ids.uuid(),
       time: ctx.now.toISOString(),
@@ -93,8 +98,13 @@ export function createSts(deps: StsDeps): Sts {
       resource: request.resource,
       decision: result.decision,
       ...(first ? { decidedBy: `${first.sourcePolicyId}#${first.sid ?? first.index}` } : {}),
-      ...(denied ? { message: messages.webIdentityDenied, detail: result } : {}),
-      explanation: trustTrace(request, result),
+      ...(denied
+        ? {
+            message: messages.webIdentityDenied,
+            detail: detailed,
+            explanation: trustTrace(request, detailed),
+          }
+        : {}),
       context: { ...request.context, ...extra },
     });
   }
@@ -142,7 +152,7 @@ export function createSts(deps: StsDeps): Sts {
     return seconds;
   }
 
-  function issue(ctx: RequestContext, session: RoleSession): StoredSession {
+  function issue(ctx: RequestContext, session: RoleSession): Promise<StoredSession> {
     return sessions.create(ctx.accountId, ctx.now, session);
   }
 
@@ -208,8 +218,8 @@ export function createSts(deps: StsDeps): Sts {
       if (tags && Object.keys(tags.tags).length > 0) checks.push({ ...request, action: "sts:TagSession" });
       if (sourceIdentity !== undefined) checks.push({ ...request, action: "sts:SetSourceIdentity" });
       for (const check of checks) {
-        const result = evaluate(check, { identity: [], resource: trust }, { explain: true });
-        record(ctx, check, result, claims);
+        const result = evaluate(check, { identity: [], resource: trust });
+        record(ctx, check, result, claims, trust);
         if (result.decision !== "allowed") throw webIdentityDenied();
       }
 
@@ -235,11 +245,11 @@ export function createSts(deps: StsDeps): Sts {
       };
       if (policies.policy !== undefined) session.policy = policies.policy;
       if (sourceIdentity !== undefined) session.sourceIdentity = sourceIdentity;
-      const issued = issue(ctx, session);
+      const issued = await issue(ctx, session);
       return webIdentityResponse(identity, issued, policies.packed);
     },
 
-    AssumeRole(input, ctx) {
+    async AssumeRole(input, ctx) {
       validateInput(input, ASSUME_ROLE_RULES);
       const caller = ctx.principal!;
       const roleArn = String(input.RoleArn);
@@ -316,7 +326,7 @@ export function createSts(deps: StsDeps): Sts {
       if (caller.session?.webIdentity) session.webIdentity = caller.session.webIdentity;
       if (policies.policy !== undefined) session.policy = policies.policy;
       if (sourceIdentity !== undefined) session.sourceIdentity = sourceIdentity;
-      const issued = issue(ctx, session);
+      const issued = await issue(ctx, session);
       const out: Record<string, unknown> = {
         AssumedRoleUser: {
           Arn: assumedRoleArn(ctx.accountId, role.RoleName, sessionName),

@@ -78,6 +78,8 @@ export class SessionStore implements CredentialSource {
   readonly #purge;
   /** hot path: every signed call by a session resolves its key */
   readonly #cache = new Map<string, StoredSession>();
+  #pending: { stored: StoredSession; resolve: (s: StoredSession) => void; reject: (e: unknown) => void }[] =
+    [];
 
   constructor(store: Store, ids: Pick<IdGenerator, "secret">) {
     this.#store = store;
@@ -96,41 +98,43 @@ export class SessionStore implements CredentialSource {
     this.#purge = db.prepare("DELETE FROM sts_sessions WHERE expires_at < ?");
   }
 
-  /** Mints credentials for a session and records it (one transaction). */
-  create(accountId: string, issuedAt: Date, session: RoleSession): StoredSession {
+  /**
+   * Mints credentials for a session and records it durably before resolving. Concurrent calls are
+   * group-committed: one transaction (one fsync) for every session created in the same turn of the
+   * event loop, so durability costs one disk flush per batch rather than per request.
+   */
+  create(accountId: string, issuedAt: Date, session: RoleSession): Promise<StoredSession> {
     const credentials: IssuedCredentials = {
       AccessKeyId: temporaryKeyId(accountId),
       SecretAccessKey: this.#ids.secret(),
       SessionToken: sessionToken(),
       Expiration: session.expiration,
     };
-    const row: Row = {
-      access_key_id: credentials.AccessKeyId,
-      secret_access_key: credentials.SecretAccessKey,
-      session_token: credentials.SessionToken,
-      account_id: accountId,
-      role_arn: session.roleArn,
-      role_id: session.roleId,
-      role_name: session.roleName,
-      session_name: session.sessionName,
-      issued_at: issuedAt.getTime(),
-      expires_at: session.expiration.getTime(),
-      policy: session.policy ?? null,
-      policy_arns: JSON.stringify(session.policyArns),
-      tags: JSON.stringify(session.tags),
-      transitive_tag_keys: JSON.stringify(session.transitiveTagKeys),
-      source_identity: session.sourceIdentity ?? null,
-      chained: session.chained ? 1 : 0,
-      via: session.via,
-      web_identity: session.webIdentity ? JSON.stringify(session.webIdentity) : null,
-    };
-    this.#store.tx(() => {
-      this.#purge.run(issuedAt.getTime() - RETAIN_EXPIRED_MS);
-      this.#insert.run(row);
-    });
     const stored = { credentials, accountId, issuedAt, session };
-    this.#cache.set(credentials.AccessKeyId, stored);
-    return stored;
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ stored, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    try {
+      const oldest = Math.min(...batch.map((b) => b.stored.issuedAt.getTime()));
+      this.#store.tx(() => {
+        this.#purge.run(oldest - RETAIN_EXPIRED_MS);
+        for (const { stored } of batch) this.#insert.run(toRow(stored));
+      });
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    for (const b of batch) {
+      this.#cache.set(b.stored.credentials.AccessKeyId, b.stored);
+      b.resolve(b.stored);
+    }
   }
 
   get(accessKeyId: string): StoredSession | undefined {
@@ -174,6 +178,29 @@ export function principalOf(s: StoredSession): Principal {
 /** `arn:aws:sts::<A>:assumed-role/<RoleName>/<RoleSessionName>`: the role path is omitted (sts.md §3.1). */
 export function assumedRoleArn(accountId: string, roleName: string, sessionName: string): string {
   return `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
+}
+
+function toRow({ credentials, accountId, issuedAt, session }: StoredSession): Row {
+  return {
+    access_key_id: credentials.AccessKeyId,
+    secret_access_key: credentials.SecretAccessKey,
+    session_token: credentials.SessionToken,
+    account_id: accountId,
+    role_arn: session.roleArn,
+    role_id: session.roleId,
+    role_name: session.roleName,
+    session_name: session.sessionName,
+    issued_at: issuedAt.getTime(),
+    expires_at: session.expiration.getTime(),
+    policy: session.policy ?? null,
+    policy_arns: JSON.stringify(session.policyArns),
+    tags: JSON.stringify(session.tags),
+    transitive_tag_keys: JSON.stringify(session.transitiveTagKeys),
+    source_identity: session.sourceIdentity ?? null,
+    chained: session.chained ? 1 : 0,
+    via: session.via,
+    web_identity: session.webIdentity ? JSON.stringify(session.webIdentity) : null,
+  };
 }
 
 function fromRow(row: Row): StoredSession {
