@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runDeploy } from "../../../src/client/deploy/run.ts";
+import { rollback } from "../../../src/client/deploy/rollback.ts";
+import { connect, runDeploy } from "../../../src/client/deploy/run.ts";
+import { verify } from "../../../src/client/deploy/verify.ts";
+import { describeService } from "../../../src/client/deploy/watch.ts";
+import { systemClock } from "../../../src/core/clock.ts";
 import { buildImage, dockerArchiveOf, writeOciLayout } from "../image/build-image.ts";
 import {
   CLUSTER,
@@ -140,6 +144,45 @@ describe("keyship deploy against the twin (article's permissions)", () => {
     assert.equal(r.result.exitCode, 3, r.text);
     assert.match(r.text, /circuit breaker/);
     assert.match(r.text, /ListTasks\/ecs:DescribeTasks are not allowed/);
+  });
+
+  it("rolls back to the previous revision and verifies with the article's permissions (skipping what it may not read)", async () => {
+    const env = await seed.jobEnvFor("example-org/sample-app");
+    const lines: string[] = [];
+    const ctx = { env, log: (l: string) => lines.push(l) };
+    const clients = await connect({ region: REGION, roleArn: ROLE_ARN }, ctx);
+    const io = {
+      log: ctx.log,
+      note: ctx.log,
+      clock: systemClock,
+      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+    };
+    const before = (await describeService(clients.ecs, CLUSTER, SERVICE)).taskDefinition!;
+    const r = await rollback(clients.ecs, io, {
+      cluster: CLUSTER,
+      service: SERVICE,
+      waitMinutes: 2,
+      pace: { minMs: 100, maxMs: 500 },
+    });
+    assert.equal(r.exitCode, 0, lines.join("\n"));
+    const rev = (arn: string) => Number(arn.split(":").pop());
+    assert.ok(rev(r.taskDefinition!) < rev(before), `${r.taskDefinition} < ${before}`);
+    assert.match(lines.join("\n"), /ListTaskDefinitions is not allowed/);
+
+    const checks = await verify(
+      {
+        ecs: clients.ecs,
+        ecr: clients.ecr,
+        credentials: clients.credentials,
+        region: REGION,
+        iamEndpoint: seed.twin.url,
+      },
+      { cluster: CLUSTER, service: SERVICE, taskDefinition: seedTaskDefinition(`${REPO_URI}:test`) as never },
+    );
+    const by = Object.fromEntries(checks.map((c) => [c.name, c.status]));
+    assert.equal(by[`service ${CLUSTER}/${SERVICE}`], "OK");
+    assert.equal(by["role ecsTaskExecutionRole"], "SKIPPED");
+    assert.equal(by["image web"], "SKIPPED", JSON.stringify(checks));
   });
 
   it("a repository the trust policy rejects fails at credentials, showing the token's sub", async () => {

@@ -1,0 +1,73 @@
+// `keyship rollback`: put a service back on its previous task definition revision and watch the rollout.
+import { parseArgs } from "node:util";
+import { CredentialsError } from "../client/credentials/errors.ts";
+import { rollback } from "../client/deploy/rollback.ts";
+import { connect } from "../client/deploy/run.ts";
+import { systemClock } from "../core/clock.ts";
+
+export const usage = `Usage: keyship rollback --region REGION --cluster C --service S [--role-arn ARN] [--to REVISION]
+                        [--wait-minutes N] [--dry-run]
+
+Updates the service to the ACTIVE revision before the one it runs (or --to N / family:N / ARN) and waits as
+keyship deploy does. Without ecs:ListTaskDefinitions it tries revision numbers N-1, N-2, ...
+Exit codes as keyship deploy: 0 stable, 1 error, 2 usage, 3 failed, 4 timed out.
+`;
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        region: { type: "string" },
+        cluster: { type: "string" },
+        service: { type: "string" },
+        "role-arn": { type: "string" },
+        to: { type: "string" },
+        "wait-minutes": { type: "string", default: "30" },
+        "dry-run": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`keyship rollback: ${(e as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region || !values.cluster || !values.service) {
+    process.stderr.write(`keyship rollback: --region, --cluster and --service are required\n\n${usage}`);
+    return 2;
+  }
+  const log = (l: string) => process.stdout.write(`${l}\n`);
+  try {
+    const clients = await connect(
+      { region, ...(values["role-arn"] && { roleArn: values["role-arn"] }) },
+      { env, log },
+    );
+    const notes = new Set<string>();
+    const r = await rollback(
+      clients.ecs,
+      {
+        log,
+        note: (l) => (notes.has(l) ? undefined : (notes.add(l), log(`Note: ${l}`))),
+        clock: systemClock,
+        sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
+      },
+      {
+        cluster: values.cluster,
+        service: values.service,
+        waitMinutes: Number(values["wait-minutes"]),
+        ...(values.to && { to: values.to }),
+        ...(values["dry-run"] && { dryRun: true }),
+      },
+    );
+    return r.exitCode;
+  } catch (e) {
+    log(e instanceof CredentialsError ? e.render() : `keyship rollback: ${(e as Error).message}`);
+    return 1;
+  }
+}
