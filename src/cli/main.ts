@@ -19,6 +19,10 @@ const commands: Record<string, Command> = {
     summary: "who can assume each GitHub role, and what is wrong with its policies",
     load: () => import("./audit.ts"),
   },
+  preflight: {
+    summary: "check a workflow's AWS calls against the roles before deploying",
+    load: () => import("./preflight.ts"),
+  },
   token: {
     summary: "print a GitHub Actions ID token signed by the twin's issuer",
     load: () => import("./token.ts"),
