@@ -18,21 +18,25 @@ Credentials as for keyship deploy (OIDC in a GitHub job with --role-arn, token f
 Output: one line per registry host; with GITHUB_OUTPUT set, the output \`registry\` (one registry only).
 `;
 
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      region: { type: "string" },
+      "role-arn": { type: "string" },
+      "registry-ids": { type: "string" },
+      for: { type: "string", default: "both" },
+      "auth-file": { type: "string" },
+      "print-host": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parse>["values"];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        region: { type: "string" },
-        "role-arn": { type: "string" },
-        "registry-ids": { type: "string" },
-        for: { type: "string", default: "both" },
-        "auth-file": { type: "string" },
-        "print-host": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    ({ values } = parse(argv));
   } catch (e) {
     process.stderr.write(`keyship ecr login: ${(e as Error).message}\n\n${usage}`);
     return 2;

@@ -13,22 +13,26 @@ keyship deploy does. Without ecs:ListTaskDefinitions it tries revision numbers N
 Exit codes as keyship deploy: 0 stable, 1 error, 2 usage, 3 failed, 4 timed out.
 `;
 
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      region: { type: "string" },
+      cluster: { type: "string" },
+      service: { type: "string" },
+      "role-arn": { type: "string" },
+      to: { type: "string" },
+      "wait-minutes": { type: "string", default: "30" },
+      "dry-run": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parse>["values"];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        region: { type: "string" },
-        cluster: { type: "string" },
-        service: { type: "string" },
-        "role-arn": { type: "string" },
-        to: { type: "string" },
-        "wait-minutes": { type: "string", default: "30" },
-        "dry-run": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    ({ values } = parse(argv));
   } catch (e) {
     process.stderr.write(`keyship rollback: ${(e as Error).message}\n\n${usage}`);
     return 2;
@@ -53,7 +57,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       clients.ecs,
       {
         log,
-        note: (l) => (notes.has(l) ? undefined : (notes.add(l), log(`Note: ${l}`))),
+        note: (l) => {
+          if (notes.has(l)) return;
+          notes.add(l);
+          log(`Note: ${l}`);
+        },
         clock: systemClock,
         sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
       },
