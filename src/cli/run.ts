@@ -1,0 +1,98 @@
+// `keyship run`: runs a deploy workflow locally against the twin (or real AWS), with built-in actions.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { openTarget } from "../client/workflow/aws-target.ts";
+import { runWorkflow } from "../client/workflow/runner.ts";
+
+export const usage = `Usage: keyship run WORKFLOW.yml [--state DIR] [--repo ORG/REPO] [--event push|workflow_dispatch|pull_request]
+                    [--ref REF] [--job NAME] [--secret K=V ...] [--region R]
+
+Runs a workflow's job(s) on this machine the way a GitHub-hosted runner would: contexts, env,
+permissions, \`\${{ }}\` expressions and if:, run: steps in bash with GITHUB_OUTPUT/ENV/PATH/STEP_SUMMARY,
+and built-in actions/checkout, aws-actions/configure-aws-credentials, amazon-ecr-login,
+amazon-ecs-render-task-definition, amazon-ecs-deploy-task-definition and keyship's own action.
+
+AWS calls go to AWS_ENDPOINT_URL (a running twin: pass the --state DIR it runs on so the job's OIDC
+request token can be issued); without AWS_ENDPOINT_URL an in-process twin starts on --state.
+A job without \`permissions: id-token: write\` gets no ACTIONS_ID_TOKEN_REQUEST_* variables, as on GitHub.
+\`docker\` in run steps is Docker, or Podman through a shim when no Docker engine answers.
+
+  --repo ORG/REPO   the repository the job runs for (default example-org/sample-app)
+  --event E         push, workflow_dispatch or pull_request (default: the workflow's first)
+  --ref REF         default refs/heads/main (refs/pull/1/merge for pull_request)
+  --job NAME        run only this job
+  --secret K=V      a secret (repeatable)
+  --state DIR       the twin's state dir (default .keyship)
+
+Exit codes: 0 the job succeeded, 1 a step failed, 2 usage error.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        state: { type: "string", default: ".keyship" },
+        repo: { type: "string", default: "example-org/sample-app" },
+        event: { type: "string" },
+        ref: { type: "string" },
+        job: { type: "string" },
+        secret: { type: "string", multiple: true },
+        region: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (positionals.length !== 1 || !/^[^/]+\/[^/]+$/.test(values.repo)) {
+    process.stderr.write(usage);
+    return 2;
+  }
+  if (values.event && !["push", "workflow_dispatch", "pull_request"].includes(values.event)) {
+    process.stderr.write(`--event must be push, workflow_dispatch or pull_request\n`);
+    return 2;
+  }
+  const secrets: Record<string, string> = {};
+  for (const s of values.secret ?? []) {
+    const i = s.indexOf("=");
+    if (i <= 0) {
+      process.stderr.write(`--secret needs NAME=VALUE\n`);
+      return 2;
+    }
+    secrets[s.slice(0, i)] = s.slice(i + 1);
+  }
+  const stateDir = resolve(values.state);
+  const target = await openTarget({ stateDir, region: values.region });
+  try {
+    const result = await runWorkflow({
+      workflowPath: positionals[0]!,
+      repository: values.repo,
+      ...(values.event ? { event: values.event } : {}),
+      ...(values.ref ? { ref: values.ref } : {}),
+      ...(values.job ? { job: values.job } : {}),
+      secrets,
+      endpoint: target.endpoint,
+      stateDir,
+    });
+    if (result.failure) {
+      process.stdout.write(`\nJob ${result.failure.job} failed at "${result.failure.step}".\n`);
+      return 1;
+    }
+    process.stdout.write(`\nJob(s) ${result.jobs.map((j) => j.job).join(", ")} succeeded.\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`keyship run: ${(err as Error).message}\n`);
+    return err instanceof Error && err.name === "WorkflowError" ? 2 : 1;
+  } finally {
+    await target.close();
+  }
+}

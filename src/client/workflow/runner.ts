@@ -1,0 +1,566 @@
+// `keyship run`'s engine: runs a workflow's job locally, step by step, the way a GitHub-hosted runner
+// does (contexts, env layering, permissions → OIDC request token, command files, masks), with built-in
+// implementations of the deploy actions. Runner behaviour follows
+// https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax and official-actions.md §7.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { jobEnv } from "../../cli/job-env.ts";
+import {
+  type ActionContext,
+  ActionFailure,
+  type BuiltinAction,
+  type TimelineEvent,
+} from "./actions/action-context.ts";
+import { amazonEcrLogin } from "./actions/amazon-ecr-login.ts";
+import { amazonEcsDeployTaskDefinition } from "./actions/amazon-ecs-deploy-task-definition.ts";
+import { amazonEcsRenderTaskDefinition } from "./actions/amazon-ecs-render-task-definition.ts";
+import { checkout } from "./actions/checkout.ts";
+import { configureAwsCredentials } from "./actions/configure-aws-credentials.ts";
+import { keyshipDeploy } from "./actions/keyship-deploy.ts";
+import { parseCommandFile, parsePathFile } from "./command-files.ts";
+import { type ContainerCli, detectContainerCli } from "./container-cli.ts";
+import { type EvalEnv, type ExprValue, evaluateCondition, interpolateText } from "./expression.ts";
+import {
+  canRequestIdToken,
+  type Job,
+  loadWorkflow,
+  type Step,
+  stepName,
+  type Workflow,
+  WorkflowError,
+} from "./model.ts";
+
+export const builtinActions: BuiltinAction[] = [
+  checkout,
+  configureAwsCredentials,
+  amazonEcrLogin,
+  amazonEcsRenderTaskDefinition,
+  amazonEcsDeployTaskDefinition,
+  keyshipDeploy,
+];
+
+export interface RunOptions {
+  workflowPath: string;
+  /** the repository's directory (what checkout copies); default: the directory holding .github */
+  repoDir?: string;
+  /** ORG/REPO the job runs for (the token's `repository`, and `sub`) */
+  repository: string;
+  event?: string;
+  ref?: string;
+  job?: string;
+  secrets?: Record<string, string>;
+  /** AWS_ENDPOINT_URL given to the job (the twin), undefined for real AWS */
+  endpoint?: string;
+  /** the twin's state dir: binds the job's OIDC request token (needed for `id-token: write` jobs) */
+  stateDir?: string;
+  /** the twin's base URL serving the token request endpoint (default: endpoint) */
+  issuerUrl?: string;
+  /** the host environment the job inherits (PATH, HOME, …); AWS credentials in it are not passed on */
+  hostEnv?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+  onEvent?: (event: RunEvent) => void;
+  /** the docker-compatible CLI; undefined → detect; null → none */
+  containerCli?: ContainerCli | null;
+  /** called with the workspace after checkout-independent setup, before the first step */
+  prepareWorkspace?: (workspace: string) => Promise<void>;
+  /** keep the runner's temp dir (for inspection) */
+  keepTemp?: boolean;
+}
+
+export interface RunEvent {
+  name: TimelineEvent | "step-start" | "step-end";
+  detail: string;
+  at: Date;
+}
+
+export interface StepResult {
+  index: number;
+  name: string;
+  id?: string;
+  outcome: "success" | "failure" | "skipped";
+  outputs: Record<string, string>;
+  error?: string;
+  durationMs: number;
+}
+
+export interface JobResult {
+  job: string;
+  status: "success" | "failure";
+  steps: StepResult[];
+  summary: string;
+}
+
+export interface RunResult {
+  status: "success" | "failure";
+  jobs: JobResult[];
+  /** the first failed step's error, for reports */
+  failure?: { job: string; step: string; error: string };
+}
+
+const supportedEvents = ["push", "workflow_dispatch", "pull_request"];
+
+/** Strips `@ref` and lower-cases an action reference; local paths stay as written. */
+function actionName(uses: string): string {
+  if (uses.startsWith("./") || uses.startsWith("/")) return uses;
+  return (uses.split("@")[0] ?? uses).toLowerCase();
+}
+
+function resolveAction(uses: string, workspace: string): BuiltinAction {
+  if (uses.startsWith("docker://"))
+    throw new ActionFailure(`Unsupported action '${uses}': keyship run does not run container actions`);
+  const name = actionName(uses);
+  const builtin = builtinActions.find((a) => a.name === name);
+  if (builtin) return builtin;
+  if (name.startsWith("./")) {
+    // a local action: keyship's own (its action.yml names keyship) is built in
+    for (const f of ["action.yml", "action.yaml"]) {
+      const p = join(workspace, name, f);
+      if (existsSync(p)) return keyshipDeploy;
+    }
+  }
+  if (/^[^/]+\/keyship(\/|$)/.test(name)) return keyshipDeploy;
+  throw new ActionFailure(
+    `Unknown action '${uses}': keyship run has built-in implementations of ${builtinActions.map((a) => a.name).join(", ")} and keyship's own action; it does not download actions.`,
+  );
+}
+
+function eventPayload(
+  event: string,
+  repository: string,
+  ref: string,
+  sha: string,
+): Record<string, ExprValue> {
+  const [owner, name] = repository.split("/");
+  const repo = { full_name: repository, name: name ?? "", owner: { login: owner ?? "" }, fork: false };
+  if (event === "push") return { ref, after: sha, head_commit: { id: sha }, repository: repo };
+  if (event === "pull_request") {
+    const number = Number(/refs\/pull\/(\d+)\//.exec(ref)?.[1] ?? 1);
+    return {
+      number,
+      action: "opened",
+      pull_request: { number, head: { ref: "feature", sha, repo }, base: { ref: "main", repo } },
+      repository: repo,
+    };
+  }
+  return { ref, inputs: {}, repository: repo };
+}
+
+export async function runWorkflow(opts: RunOptions): Promise<RunResult> {
+  const wf = await loadWorkflow(opts.workflowPath);
+  const workflowFile = resolve(opts.workflowPath);
+  const repoDir = resolve(opts.repoDir ?? inferRepoDir(workflowFile));
+  const event = opts.event ?? (wf.on.find((e) => supportedEvents.includes(e)) || "workflow_dispatch");
+  if (wf.on.length && !wf.on.includes(event)) {
+    throw new WorkflowError(
+      `${opts.workflowPath} is not triggered by ${event} (on: ${wf.on.join(", ")}); pass --event with one of those`,
+    );
+  }
+  const ref = opts.ref ?? (event === "pull_request" ? "refs/pull/1/merge" : "refs/heads/main");
+  const jobs = opts.job ? wf.jobs.filter((j) => j.id === opts.job || j.name === opts.job) : wf.jobs;
+  if (!jobs.length)
+    throw new WorkflowError(
+      `No job named ${opts.job} in ${opts.workflowPath} (jobs: ${wf.jobs.map((j) => j.id).join(", ")})`,
+    );
+  const results: JobResult[] = [];
+  for (const job of jobs) {
+    const r = await runJob(wf, job, {
+      ...opts,
+      event,
+      ref,
+      repoDir,
+      workflowPath: relative(repoDir, workflowFile),
+    });
+    results.push(r);
+    if (r.status === "failure") {
+      const failed = r.steps.find((s) => s.outcome === "failure");
+      return {
+        status: "failure",
+        jobs: results,
+        failure: { job: job.id, step: failed?.name ?? "", error: failed?.error ?? "" },
+      };
+    }
+  }
+  return { status: "success", jobs: results };
+}
+
+function inferRepoDir(workflowFile: string): string {
+  const i = workflowFile.lastIndexOf(`${"/"}.github${"/"}`);
+  return i >= 0 ? workflowFile.slice(0, i) : dirname(workflowFile);
+}
+
+async function runJob(
+  wf: Workflow,
+  job: Job,
+  o: RunOptions & { event: string; ref: string; repoDir: string },
+): Promise<JobResult> {
+  const log = o.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const masks: string[] = [];
+  const masked = (text: string) => masks.reduce((t, m) => (m ? t.split(m).join("***") : t), text);
+  const say = (line: string) => log(masked(line));
+  const emit = (name: RunEvent["name"], detail = "") => o.onEvent?.({ name, detail, at: new Date() });
+
+  const root = await mkdtemp(join(tmpdir(), "keyship-run-"));
+  const workspace = join(root, "workspace");
+  const runnerTemp = join(root, "temp");
+  await mkdir(workspace, { recursive: true });
+  await mkdir(runnerTemp, { recursive: true });
+  try {
+    // the job's GITHUB_* variables and, with id-token: write, its OIDC request token
+    const wantsToken = canRequestIdToken(wf, job);
+    if (wantsToken && !o.stateDir) {
+      throw new WorkflowError(
+        `job ${job.id} has id-token: write: keyship run needs the twin's --state DIR to issue its OIDC request token`,
+      );
+    }
+    const jobInput = {
+      repository: o.repository,
+      ref: o.ref,
+      event: o.event,
+      ...(job.environment ? { environment: job.environment } : {}),
+      workflowPath: o.workflowPath,
+      workflowName: wf.name ?? o.workflowPath,
+      ...(o.event === "pull_request"
+        ? { pullRequestNumber: Number(/refs\/pull\/(\d+)\//.exec(o.ref)?.[1] ?? 1) }
+        : {}),
+    };
+    const ghEnv = await jobEnv({
+      stateDir: o.stateDir ?? root,
+      job: jobInput,
+      idToken: wantsToken,
+      ...((o.issuerUrl ?? o.endpoint) ? { url: o.issuerUrl ?? o.endpoint } : {}),
+    });
+    if (ghEnv.ACTIONS_ID_TOKEN_REQUEST_TOKEN) masks.push(ghEnv.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
+    ghEnv.GITHUB_JOB = job.id;
+    const sha = ghEnv.GITHUB_SHA ?? "0".repeat(40);
+    const eventPath = join(runnerTemp, "event.json");
+    const payload = eventPayload(o.event, o.repository, o.ref, sha);
+    await writeFile(eventPath, JSON.stringify(payload, null, 2));
+    const githubToken = `ghs_${randomUUID().replaceAll("-", "")}`;
+    masks.push(githubToken);
+    const secrets: Record<string, ExprValue> = { GITHUB_TOKEN: githubToken, ...(o.secrets ?? {}) };
+    for (const v of Object.values(o.secrets ?? {})) masks.push(v);
+
+    const baseEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.hostEnv ?? process.env)) {
+      // A hosted runner starts without AWS credentials; the job gets them from configure-aws-credentials.
+      if (v === undefined || /^AWS_/.test(k) || /^ACTIONS_/.test(k) || /^GITHUB_/.test(k)) continue;
+      baseEnv[k] = v;
+    }
+    Object.assign(baseEnv, ghEnv, {
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_EVENT_PATH: eventPath,
+      RUNNER_TEMP: runnerTemp,
+      RUNNER_OS: "Linux",
+      RUNNER_ARCH: "X64",
+      RUNNER_NAME: "keyship",
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    if (o.endpoint) baseEnv.AWS_ENDPOINT_URL = o.endpoint;
+
+    const github: Record<string, ExprValue> = {
+      action: "",
+      actor: ghEnv.GITHUB_ACTOR ?? "",
+      actor_id: ghEnv.GITHUB_ACTOR_ID ?? "",
+      api_url: ghEnv.GITHUB_API_URL ?? "",
+      base_ref: ghEnv.GITHUB_BASE_REF ?? "",
+      event: payload,
+      event_name: o.event,
+      event_path: eventPath,
+      head_ref: ghEnv.GITHUB_HEAD_REF ?? "",
+      job: job.id,
+      ref: o.ref,
+      ref_name: ghEnv.GITHUB_REF_NAME ?? "",
+      ref_protected: ghEnv.GITHUB_REF_PROTECTED === "true",
+      ref_type: ghEnv.GITHUB_REF_TYPE ?? "branch",
+      repository: o.repository,
+      repository_id: ghEnv.GITHUB_REPOSITORY_ID ?? "",
+      repository_owner: ghEnv.GITHUB_REPOSITORY_OWNER ?? "",
+      repository_owner_id: ghEnv.GITHUB_REPOSITORY_OWNER_ID ?? "",
+      run_attempt: ghEnv.GITHUB_RUN_ATTEMPT ?? "1",
+      run_id: ghEnv.GITHUB_RUN_ID ?? "",
+      run_number: ghEnv.GITHUB_RUN_NUMBER ?? "",
+      server_url: ghEnv.GITHUB_SERVER_URL ?? "",
+      sha,
+      token: githubToken,
+      triggering_actor: ghEnv.GITHUB_ACTOR ?? "",
+      workflow: wf.name ?? o.workflowPath,
+      workflow_ref: ghEnv.GITHUB_WORKFLOW_REF ?? "",
+      workflow_sha: sha,
+      workspace,
+    };
+    const runner = {
+      os: "Linux",
+      arch: "X64",
+      name: "keyship",
+      temp: runnerTemp,
+      tool_cache: join(root, "tool-cache"),
+      environment: "github-hosted",
+    };
+    const steps: Record<string, ExprValue> = {};
+    let jobStatus = "success";
+    const contexts = (env: Record<string, string>): EvalEnv => ({
+      contexts: {
+        github,
+        env,
+        secrets,
+        steps,
+        runner,
+        job: { status: jobStatus },
+        vars: {},
+        inputs: {},
+        matrix: {},
+        needs: {},
+        strategy: {},
+      },
+      jobStatus,
+      workspace,
+    });
+    const evalMap = (m: Record<string, string>, env: Record<string, string>) => {
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(m)) out[k] = interpolateText(v, contexts({ ...env, ...out }));
+      return out;
+    };
+    const workflowEnv = evalMap(wf.env, {});
+    const jobEnvValues = evalMap(job.env, workflowEnv);
+    const exported: Record<string, string> = {};
+    const extraPaths: string[] = [];
+    let summary = "";
+
+    const cli =
+      o.containerCli === undefined ? await detectContainerCli(runnerTemp) : (o.containerCli ?? undefined);
+    if (cli?.shimDir) extraPaths.push(cli.shimDir);
+    say(
+      `Job ${job.id}${job.environment ? ` (environment: ${job.environment})` : ""} for ${o.repository}, ${o.event} on ${o.ref}`,
+    );
+    say(
+      `  id-token: ${wantsToken ? "write (the job can request an OIDC token)" : "not granted (ACTIONS_ID_TOKEN_REQUEST_* are not set)"}`,
+    );
+    say(`  containers: ${cli ? (cli.kind === "podman" ? "podman (as docker)" : "docker") : "none found"}`);
+    await o.prepareWorkspace?.(workspace);
+
+    // job-level if
+    if (job.if !== undefined && !evaluateCondition(job.if, contexts({ ...workflowEnv, ...jobEnvValues }))) {
+      say(`Job ${job.id} skipped (if: ${String(job.if)})`);
+      return { job: job.id, status: "success", steps: [], summary };
+    }
+
+    const results: StepResult[] = [];
+    for (const step of job.steps) {
+      const name = stepName(step);
+      const started = Date.now();
+      const envCtx = { ...workflowEnv, ...jobEnvValues, ...exported };
+      let stepEnv: Record<string, string>;
+      let run: boolean;
+      try {
+        run = evaluateCondition(step.if, contexts(envCtx));
+        stepEnv = run ? evalMap(step.env, envCtx) : {};
+      } catch (err) {
+        run = true;
+        stepEnv = {};
+        jobStatus = "failure";
+        const error = `Error when evaluating the step: ${(err as Error).message}`;
+        say(`✗ ${name}\n  ${error}`);
+        results.push({
+          index: step.index,
+          name,
+          id: step.id,
+          outcome: "failure",
+          outputs: {},
+          error,
+          durationMs: 0,
+        });
+        continue;
+      }
+      if (!run) {
+        say(`- ${name} (skipped)`);
+        results.push({
+          index: step.index,
+          name,
+          id: step.id,
+          outcome: "skipped",
+          outputs: {},
+          durationMs: 0,
+        });
+        if (step.id) steps[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+        continue;
+      }
+      say(`▶ ${name}`);
+      emit("step-start", name);
+      const outputs: Record<string, string> = {};
+      const fullEnv: Record<string, string> = { ...baseEnv, ...envCtx, ...stepEnv };
+      fullEnv.PATH = [...extraPaths.slice().reverse(), baseEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(
+        ":",
+      );
+      fullEnv.GITHUB_ACTION = step.id ?? `__run_${step.index}`;
+      let error: string | undefined;
+      try {
+        if (step.uses) {
+          const action = resolveAction(step.uses, workspace);
+          const given = new Set(Object.keys(step.with));
+          const inputs: Record<string, string> = { ...action.defaults };
+          for (const [k, v] of Object.entries(step.with))
+            inputs[k] = interpolateText(v, contexts({ ...envCtx, ...stepEnv }));
+          const ctx: ActionContext = {
+            inputs,
+            given,
+            env: fullEnv,
+            workspace,
+            runnerTemp,
+            repoDir: o.repoDir,
+            docker: cli ? { command: cli.command, env: { ...fullEnv } } : undefined,
+            log: (l) => say(`  ${l.split("\n").join("\n  ")}`),
+            mask: (s) => {
+              if (s) masks.push(s);
+            },
+            setOutput: (k, v) => {
+              outputs[k] = v;
+            },
+            exportVariable: (k, v) => {
+              exported[k] = v;
+            },
+            addPath: (p) => {
+              extraPaths.push(p);
+            },
+            event: (n, d) => emit(n, d ?? ""),
+          };
+          await action.run(ctx);
+        } else {
+          const script = interpolateText(step.run ?? "", contexts({ ...envCtx, ...stepEnv }));
+          const files = await commandFiles(runnerTemp, step.index);
+          Object.assign(fullEnv, files.env);
+          const cwd = resolve(workspace, step.workingDirectory ?? job.defaults?.workingDirectory ?? ".");
+          const code = await runScript(
+            script,
+            step.shell ?? job.defaults?.shell,
+            cwd,
+            fullEnv,
+            runnerTemp,
+            (line) => {
+              const cmd = /^::([a-z-]+)( [^:]*)?::(.*)$/.exec(line);
+              if (cmd?.[1] === "add-mask") masks.push(cmd[3]!);
+              else if (cmd?.[1] === "set-output")
+                outputs[/name=([^,]+)/.exec(cmd[2] ?? "")?.[1] ?? ""] = cmd[3]!;
+              else if (cmd && ["error", "warning", "notice"].includes(cmd[1]!)) say(`  ${cmd[1]}: ${cmd[3]}`);
+              else if (cmd && ["group", "endgroup", "debug"].includes(cmd[1]!)) {
+                if (cmd[1] === "group") say(`  ▸ ${cmd[3]}`);
+              } else say(`  | ${line}`);
+            },
+          );
+          for (const [k, v] of parseCommandFile(
+            await readFile(files.env.GITHUB_OUTPUT!, "utf8"),
+            "GITHUB_OUTPUT",
+          ))
+            outputs[k] = v;
+          for (const [k, v] of parseCommandFile(await readFile(files.env.GITHUB_ENV!, "utf8"), "GITHUB_ENV"))
+            exported[k] = v;
+          extraPaths.push(...parsePathFile(await readFile(files.env.GITHUB_PATH!, "utf8")));
+          summary += await readFile(files.env.GITHUB_STEP_SUMMARY!, "utf8");
+          if (code !== 0) throw new ActionFailure(`Process completed with exit code ${code}.`);
+          if (/\bdocker\s+push\b/.test(script)) emit("push", name);
+        }
+      } catch (err) {
+        error =
+          err instanceof ActionFailure || err instanceof WorkflowError
+            ? err.message
+            : `${(err as Error).name}: ${(err as Error).message}`;
+      }
+      const continueOnError =
+        step.continueOnError === true ||
+        (typeof step.continueOnError === "string" &&
+          interpolateText(step.continueOnError, contexts(envCtx)) === "true");
+      const outcome = error ? "failure" : "success";
+      if (error) {
+        say(`✗ ${name}\n  Error: ${error.split("\n").join("\n  ")}`);
+        if (!continueOnError) jobStatus = "failure";
+      } else say(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+      emit("step-end", name);
+      if (step.id)
+        steps[step.id] = { outputs, outcome, conclusion: error && continueOnError ? "success" : outcome };
+      results.push({
+        index: step.index,
+        name,
+        id: step.id,
+        outcome,
+        outputs,
+        ...(error ? { error: masked(error) } : {}),
+        durationMs: Date.now() - started,
+      });
+    }
+    return { job: job.id, status: jobStatus === "success" ? "success" : "failure", steps: results, summary };
+  } finally {
+    if (!o.keepTemp) await rm(root, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** Fresh command files for one step. */
+async function commandFiles(runnerTemp: string, index: number): Promise<{ env: Record<string, string> }> {
+  const dir = join(runnerTemp, "_runner_file_commands", `step-${index}`);
+  await mkdir(dir, { recursive: true });
+  const env: Record<string, string> = {};
+  for (const [name, file] of [
+    ["GITHUB_OUTPUT", "output"],
+    ["GITHUB_ENV", "env"],
+    ["GITHUB_PATH", "path"],
+    ["GITHUB_STEP_SUMMARY", "summary"],
+    ["GITHUB_STATE", "state"],
+  ] as const) {
+    env[name] = join(dir, file);
+    await writeFile(env[name], "");
+  }
+  return { env };
+}
+
+/** Shells as the runner invokes them (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idstepsshell). */
+function shellCommand(shell: string | undefined, file: string): [string, string[]] {
+  switch (shell ?? "bash") {
+    case "bash":
+      return ["bash", ["--noprofile", "--norc", "-eo", "pipefail", file]];
+    case "sh":
+      return ["sh", ["-e", file]];
+    default: {
+      if (shell?.includes("{0}")) {
+        const parts = shell.split(/\s+/).map((p) => p.replace("{0}", file));
+        return [parts[0]!, parts.slice(1)];
+      }
+      throw new ActionFailure(
+        `shell ${shell} is not supported by keyship run (bash, sh, or a custom "cmd {0}")`,
+      );
+    }
+  }
+}
+
+function runScript(
+  script: string,
+  shell: string | undefined,
+  cwd: string,
+  env: Record<string, string>,
+  tempDir: string,
+  onLine: (line: string) => void,
+): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const file = join(tempDir, `${randomUUID()}.sh`);
+    writeFile(file, script)
+      .then(() => {
+        const [cmd, args] = shellCommand(shell, file);
+        const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        const lineReader = () => {
+          let buf = "";
+          return (chunk: Buffer) => {
+            buf += chunk.toString();
+            const lines = buf.split("\n");
+            buf = lines.pop() ?? "";
+            for (const l of lines) onLine(l);
+          };
+        };
+        child.stdout.on("data", lineReader());
+        child.stderr.on("data", lineReader());
+        child.on("error", reject);
+        child.on("close", (code) => resolvePromise(code ?? 1));
+      })
+      .catch(reject);
+  });
+}
