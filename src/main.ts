@@ -73,6 +73,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   });
   services.push(sts.service);
   credentials.push(sts.credentials);
+  closers.push(() => sts.close());
 
   const ecr = createEcr({
     store,

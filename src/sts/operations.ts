@@ -63,6 +63,8 @@ export interface Sts {
   service: Service;
   credentials: CredentialSource;
   sessions: SessionStore;
+  /** writes pending sessions and closes the session connection */
+  close(): void;
 }
 
 const CHAINED_MAX_SECONDS = 3600;
@@ -371,6 +373,7 @@ export function createSts(deps: StsDeps): Sts {
     },
     credentials: sessions,
     sessions,
+    close: () => sessions.close(),
   };
 }
 
