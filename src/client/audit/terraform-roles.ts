@@ -5,7 +5,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { awsManagedPolicies, awsManagedPolicyArn } from "../../iam/managed-policies.ts";
 import { type EvalHooks, Evaluator } from "../terraform/evaluate.ts";
-import { type Config, loadConfig, type ResourceBlock } from "../terraform/load.ts";
+import { type Config, ConfigError, loadConfig, type ResourceBlock } from "../terraform/load.ts";
 import { renderPolicyDocument } from "../terraform/policy-document.ts";
 import { isUnknown, type Value } from "../terraform/value.ts";
 import { DEFAULT_ACCOUNT } from "./json-target.ts";
@@ -62,7 +62,14 @@ export async function loadTerraformTarget(
   const c: Collected = { roles: [], policies: [], attachments: [], inline: [] };
   let region = options.region;
   for (const dir of dirs) {
-    const config = await loadConfig(dir);
+    let config: Config;
+    try {
+      config = await loadConfig(dir);
+    } catch (err) {
+      // The loader names files by base name; say which directory they are in.
+      if (err instanceof ConfigError) throw new ConfigError(`${relative(options.baseDir ?? process.cwd(), dir) || "."}/${err.message}`);
+      throw err;
+    }
     region ??= providerRegion(config);
     const where = (block: ResourceBlock) => ({
       file: relative(options.baseDir ?? process.cwd(), join(config.dir, block.file)) || block.file,

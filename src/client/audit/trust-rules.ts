@@ -140,7 +140,7 @@ export function trustFindings(input: TrustRuleInput): Finding[] {
     add(
       "high",
       "KS-OIDC-002",
-      `The sub condition matches every repository of ${home.owner}, not only ${home.owner}/${home.repo}.`,
+      `The sub condition matches every repository of ${home.owner}${home.repo === "your-repo" ? "" : `, not only ${home.owner}/${home.repo}`}.`,
       [...rows.map((r) => rowLine(r)), ...subValues(allowStatements)],
     );
   }

@@ -375,8 +375,15 @@ export function diagnose(
       if (!p.document.includes(`"${short}"`)) continue;
       const fixedDoc = p.document.split(`"${short}"`).join(`"${call.resource}"`);
       const fixes = allowedBy(request, { ...p, document: fixedDoc });
+      const holders = inv.attachments.get(p.id) ?? [];
+      const elsewhere =
+        own.has(p.id) || holders.includes(roleName)
+          ? ""
+          : holders.length
+            ? ` (and it is attached to ${holders.map((h) => `role ${h}`).join(", ")}, not to ${roleName})`
+            : " (and it is attached to no role)";
       out.push(
-        `policy ${p.name}${where(p)} names the service in the old short ARN format ${short}; ECS authorizes ${call.action} on the long format ${call.resource} (service/CLUSTER/SERVICE)${fixes ? ", and with that ARN the policy would allow this call" : ""}`,
+        `policy ${p.name}${where(p)} names the service in the old short ARN format ${short}; ECS authorizes ${call.action} on the long format ${call.resource} (service/CLUSTER/SERVICE)${fixes ? ", and with that ARN the policy would allow this call" : ""}${elsewhere}`,
       );
     }
   }
