@@ -362,6 +362,46 @@ describe("STS web identity against a live twin", () => {
     assert.equal(noPermission.GITHUB_REPOSITORY, "example-org/sample-app");
   });
 
+  it("token request endpoint: 401 without a valid request token, bound to its job URL, audience rules", async () => {
+    const env = await jobEnv({
+      stateDir: twin.stateDir,
+      job: { repository: "example-org/sample-app" },
+      url: twin.url,
+      clock,
+    });
+    const url = env.ACTIONS_ID_TOKEN_REQUEST_URL!;
+    const auth = { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` };
+    const noAuth = await fetch(`${url}&audience=sts.amazonaws.com`);
+    assert.equal(noAuth.status, 401);
+    assert.deepEqual(await noAuth.json(), { message: "Bad credentials" });
+    const other = url.replace(/jobs\/[^/]+\//, "jobs/someone-else/");
+    assert.equal((await fetch(other, { headers: auth })).status, 401);
+    const tooLong = await fetch(`${url}&audience=${"a".repeat(257)}`, { headers: auth });
+    assert.equal(tooLong.status, 400);
+    const ok = await fetch(`${url}&audience=${encodeURIComponent("a+b:c")}`, { headers: auth });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as { count: number; value: string };
+    assert.equal(body.count, 1);
+    assert.equal(JSON.parse(Buffer.from(body.value.split(".")[1]!, "base64url").toString()).aud, "a+b:c");
+    // A custom template that names a claim the job lacks fails the request, as GitHub's does.
+    const put = await fetch(`${twin.url}/repos/example-org/needs-env/actions/oidc/customization/sub`, {
+      method: "PUT",
+      body: JSON.stringify({ use_default: false, include_claim_keys: ["repo", "environment"] }),
+    });
+    assert.equal(put.status, 201);
+    const envless = await jobEnv({
+      stateDir: twin.stateDir,
+      job: { repository: "example-org/needs-env" },
+      url: twin.url,
+      clock,
+    });
+    const failed = await fetch(envless.ACTIONS_ID_TOKEN_REQUEST_URL!, {
+      headers: { authorization: `Bearer ${envless.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+    });
+    assert.equal(failed.status, 400);
+    assert.deepEqual(await failed.json(), { message: "an environment is required and must be provided" });
+  });
+
   it("subject customization through GitHub's REST paths changes the next token's sub", async () => {
     const put = await fetch(`${twin.url}/repos/example-org/custom-app/actions/oidc/customization/sub`, {
       method: "PUT",

@@ -1,8 +1,10 @@
 // AssumeRoleWithWebIdentity through the STS service object: the hostile-token suite, trust-policy
 // cases for every subject format, the response shape, sessions and the decision log.
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { exportSPKI, generateKeyPair, importJWK, SignJWT } from "jose";
+import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from "jose";
 import { AwsError } from "../../src/http/aws-error.ts";
 import { jobFor } from "../../src/oidc/claims.ts";
 import { keyIdAccount } from "../../src/sts/sessions.ts";
@@ -436,3 +438,123 @@ describe("AssumeRoleWithWebIdentity", () => {
     });
   });
 });
+
+describe("a second issuer on loopback", () => {
+  let h: Harness;
+  let server: Server;
+  let privateKey: CryptoKey;
+  const iss = "https://idp.example.test";
+
+  before(async () => {
+    const pair = await generateKeyPair("ES384", { extractable: true });
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "second-1", alg: "ES384", use: "sig" };
+    server = createServer((req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/.well-known/openid-configuration") {
+        res.end(JSON.stringify({ issuer: iss, jwks_uri: `${iss}/keys` }));
+      } else if (req.url === "/keys") res.end(JSON.stringify({ keys: [jwk] }));
+      else {
+        res.statusCode = 404;
+        res.end("{}");
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    h = await harness({ oidc: { verification: { remote: { [iss]: base } } } });
+    h.iam.insertOidcProvider({
+      Url: "idp.example.test",
+      Arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/idp.example.test`,
+      ClientIDList: ["my-app"],
+      ThumbprintList: [],
+      CreateDate: h.clock.now(),
+    });
+  });
+  after(async () => {
+    await h.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it("verifies through its discovery document and jwks_uri; its own condition keys apply", async () => {
+    const arn = h.addRole(
+      "second-issuer-role",
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/idp.example.test` },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+              StringEquals: { "idp.example.test:aud": "my-app", "idp.example.test:sub": "user-42" },
+              "ForAnyValue:StringEquals": { "idp.example.test:amr": "mfa" },
+            },
+          },
+        ],
+      }),
+    );
+    const now = Math.floor(h.clock.now().getTime() / 1000);
+    const sign = (claims: Record<string, unknown>, kid = "second-1") =>
+      new SignJWT({
+        iss,
+        aud: ["other", "my-app"],
+        sub: "user-42",
+        amr: ["pwd", "mfa"],
+        iat: now,
+        exp: now + 300,
+        ...claims,
+      })
+        .setProtectedHeader({ alg: "ES384", kid })
+        .sign(privateKey);
+    const out = await h.call("AssumeRoleWithWebIdentity", {
+      RoleArn: arn,
+      RoleSessionName: "s1",
+      WebIdentityToken: await sign({}),
+    });
+    assert.equal(out.Audience, "my-app");
+    assert.equal(out.Provider, `arn:aws:iam::${ACCOUNT}:oidc-provider/idp.example.test`);
+    await rejects(
+      h.call("AssumeRoleWithWebIdentity", {
+        RoleArn: arn,
+        RoleSessionName: "s1",
+        WebIdentityToken: await sign({ amr: ["pwd"] }),
+      }),
+      "AccessDenied",
+    );
+    await rejects(
+      h.call("AssumeRoleWithWebIdentity", {
+        RoleArn: arn,
+        RoleSessionName: "s1",
+        WebIdentityToken: await sign({}, "rotated-away"),
+      }),
+      "InvalidIdentityToken",
+      /Couldn't retrieve verification key/,
+    );
+    // GitHub's condition keys are not added for other issuers.
+    await rejects(
+      h.call("AssumeRoleWithWebIdentity", {
+        RoleArn: roleArnFor(h, "gh-keys-only"),
+        RoleSessionName: "s1",
+        WebIdentityToken: await sign({ repository: "example-org/sample-app" }),
+      }),
+      "AccessDenied",
+    );
+  });
+});
+
+function roleArnFor(h: Harness, name: string): string {
+  return h.addRole(
+    name,
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/idp.example.test` },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: { StringEquals: { "idp.example.test:repository": "example-org/sample-app" } },
+        },
+      ],
+    }),
+  );
+}
