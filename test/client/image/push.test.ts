@@ -2,17 +2,20 @@
 // on loopback when installed. The twin's registry is covered by the deploy end-to-end tests.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { openDaemonImage } from "../../../src/client/image/daemon.ts";
 import { openDockerArchive } from "../../../src/client/image/docker-archive.ts";
 import { openOciArchive, openOciLayout } from "../../../src/client/image/oci-layout.ts";
 import { manifestExists, type PushProgress, pushImage } from "../../../src/client/image/push.ts";
 import { RegistryClient } from "../../../src/client/image/registry-client.ts";
 import { buildImage, dockerArchiveOf, ociArchiveOf, writeOciLayout } from "./build-image.ts";
 
+const hasPodman = spawnSync("sh", ["-c", "command -v podman"]).status === 0;
 const hasRegistry = spawnSync("sh", ["-c", "command -v docker-registry"]).status === 0;
 
 async function freePort(): Promise<number> {
@@ -111,6 +114,34 @@ describe("push client against docker-registry", {
       r2.blobs.map((b) => b.outcome),
       ["exists", "exists"],
     );
+  });
+
+  it("pushes an image from a Podman daemon through the Docker Engine API", {
+    skip: !hasPodman && "podman not installed",
+  }, async () => {
+    const sock = join(dir, "podman.sock");
+    const tar = join(dir, "for-podman.tar");
+    const image = buildImage(
+      [{ path: "www/index.html", content: "daemon\n" }],
+      ["/bin/busybox", "httpd", "-f"],
+      "daemon",
+    );
+    await writeFile(tar, dockerArchiveOf(image, "localhost/keyship-push-test:daemon"));
+    const service = spawn("podman", ["system", "service", "--time=0", `unix://${sock}`], { stdio: "ignore" });
+    try {
+      assert.equal(spawnSync("podman", ["load", "-q", "-i", tar]).status, 0, "podman load");
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      const source = await openDaemonImage("localhost/keyship-push-test:daemon", {
+        DOCKER_HOST: `unix://${sock}`,
+      });
+      const r = await pushImage(client, source, { repository: "team/daemon", tag: "v1" });
+      await source.close();
+      assert.equal(r.blobs.length, 2);
+      assert.equal(await manifestExists(client, "team/daemon", "v1"), "exists");
+    } finally {
+      service.kill();
+      spawnSync("podman", ["rmi", "-f", "localhost/keyship-push-test:daemon"]);
+    }
   });
 
   it("names the missing image in an archive", async () => {
