@@ -3,7 +3,6 @@
 // {"accountId"?, "roles": [{"name", "arn"?, "trustPolicy", "policies"?: [{"name", "document"}], "maxSessionDuration"?}]}
 import { readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import { parsePolicy, statementPositions } from "../../iam/policy.ts";
 import type { PermissionPolicy, RoleInventory, RoleModel } from "./model.ts";
 
 export const DEFAULT_ACCOUNT = "123456789012";
@@ -46,12 +45,10 @@ export async function loadJsonTarget(file: string, displayPath = file): Promise<
   }
   const accountId = accountIn(text) ?? DEFAULT_ACCOUNT;
   const name = basename(file, extname(file));
-  let line: number | undefined;
-  let column: number | undefined;
-  try {
-    const pos = statementPositions(parsePolicy(text))[0];
-    if (pos) ({ line, column } = pos.start);
-  } catch {}
+  // Point at the first statement's opening brace (what a reader and GitHub's annotation should show).
+  const at = text.indexOf("{", Math.max(0, text.indexOf('"Statement"')) + 1);
+  const line = at > 0 ? text.slice(0, at).split("\n").length : undefined;
+  const column = at > 0 ? at - text.lastIndexOf("\n", at - 1) : undefined;
   const role: RoleModel = {
     name,
     arn: `arn:aws:iam::${accountId}:role/${name}`,

@@ -67,7 +67,8 @@ export async function loadTerraformTarget(
       config = await loadConfig(dir);
     } catch (err) {
       // The loader names files by base name; say which directory they are in.
-      if (err instanceof ConfigError) throw new ConfigError(`${relative(options.baseDir ?? process.cwd(), dir) || "."}/${err.message}`);
+      if (err instanceof ConfigError)
+        throw new ConfigError(`${relative(options.baseDir ?? process.cwd(), dir) || "."}/${err.message}`);
       throw err;
     }
     region ??= providerRegion(config);
