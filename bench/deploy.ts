@@ -92,7 +92,7 @@ export async function runDeployBench(rounds = 3): Promise<Row[]> {
       countCalls(sdk, sdkCounts);
       const td = await sdk.send(
         new RegisterTaskDefinitionCommand({
-          ...(seedTaskDefinition(result.images[0]!.image) as never),
+          ...(seedTaskDefinition(result.images[0]!.image) as object),
           containerDefinitions: [
             {
               ...seedTaskDefinition(result.images[0]!.image).containerDefinitions[0]!,
