@@ -29,20 +29,29 @@ export const seedNames: SeedNames = {
 
 const ecsTasksTrust = JSON.stringify({
   Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+  Statement: [
+    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+  ],
 });
 
 const isNotFound = (err: unknown) => /NoSuchEntity|RepositoryNotFound/.test((err as Error).name ?? "");
 
 /** Creates what is missing; returns lines saying what it did. `image` is the service's first image. */
-export async function ensurePrerequisites(clients: AwsClients, taskDefinitionFile: string, image: string, names = seedNames): Promise<string[]> {
+export async function ensurePrerequisites(
+  clients: AwsClients,
+  taskDefinitionFile: string,
+  image: string,
+  names = seedNames,
+): Promise<string[]> {
   const done: string[] = [];
   for (const role of names.taskRoles) {
     try {
       await clients.iam.send(new GetRoleCommand({ RoleName: role }));
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await clients.iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: ecsTasksTrust }));
+      await clients.iam.send(
+        new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: ecsTasksTrust }),
+      );
       done.push(`role ${role}`);
     }
   }
@@ -58,7 +67,9 @@ export async function ensurePrerequisites(clients: AwsClients, taskDefinitionFil
     await clients.ecs.send(new CreateClusterCommand({ clusterName: names.cluster }));
     done.push(`cluster ${names.cluster}`);
   }
-  const services = await clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }));
+  const services = await clients.ecs.send(
+    new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }),
+  );
   if (!services.services?.some((s) => s.status === "ACTIVE")) {
     const td = JSON.parse(await readFile(taskDefinitionFile, "utf8")) as RegisterTaskDefinitionCommandInput;
     for (const c of td.containerDefinitions ?? []) c.image = image;
@@ -70,7 +81,9 @@ export async function ensurePrerequisites(clients: AwsClients, taskDefinitionFil
         taskDefinition: registered.taskDefinition?.taskDefinitionArn,
         desiredCount: 1,
         launchType: "FARGATE",
-        networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-00000000"], assignPublicIp: "DISABLED" } },
+        networkConfiguration: {
+          awsvpcConfiguration: { subnets: ["subnet-00000000"], assignPublicIp: "DISABLED" },
+        },
       }),
     );
     done.push(`service ${names.service} (first revision, image ${image})`);

@@ -5,7 +5,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 export interface ContainerCli {
-  kind: "docker" | "podman";
+  kind: "docker" | "podman" | "in-process";
   /** directory holding a `docker` shim to put first on PATH (podman only) */
   shimDir?: string;
   /** the command to call for `docker ...` */
@@ -44,4 +44,22 @@ export async function detectContainerCli(tempDir: string): Promise<ContainerCli 
     return { kind: "podman", shimDir, command: join(shimDir, "docker") };
   }
   return undefined;
+}
+
+/**
+ * A `docker` that needs no engine: builds FROM-scratch images in process and pushes them through the
+ * registry API (src/client/demo/docker-shim.ts). Used by the demo's simulated runtime.
+ */
+export async function inProcessDockerCli(tempDir: string): Promise<ContainerCli> {
+  const shimDir = join(tempDir, "keyship-bin");
+  await mkdir(shimDir, { recursive: true });
+  const script = new URL("../demo/docker-shim.ts", import.meta.url).pathname;
+  const tsx = import.meta.resolve("tsx");
+  const text = `#!/bin/sh
+# keyship: no Docker or Podman here; docker login/build/push run in process against the registry API.
+KEYSHIP_SHIM_STATE="${join(shimDir, "state.json")}" exec "${process.execPath}" --no-warnings --import "${tsx}" "${script}" "$@"
+`;
+  await writeFile(join(shimDir, "docker"), text);
+  await chmod(join(shimDir, "docker"), 0o755);
+  return { kind: "in-process", shimDir, command: join(shimDir, "docker") };
 }
