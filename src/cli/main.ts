@@ -48,6 +48,14 @@ const commands: Record<string, Command> = {
     summary: "apply a Terraform configuration's IAM, ECR and ECS resources",
     load: () => import("./apply.ts"),
   },
+  run: {
+    summary: "run a deploy workflow locally against the twin, with built-in actions",
+    load: () => import("./run.ts"),
+  },
+  demo: {
+    summary: "the seed scenario end to end: apply, run the article's workflow, deploy",
+    load: () => import("./demo.ts"),
+  },
 };
 
 export const usage = `keyship: keyless deploys from GitHub Actions to AWS ECS, and a local twin to test them against
