@@ -1,6 +1,13 @@
 // The one load generator every benchmark uses: replays a prepared HTTP request over keep-alive
 // connections for a bounded time and count, loopback only, and reports req/s and latency.
+// wrk (Debian's package) drives the load when it is installed, so the client is never the
+// bottleneck; otherwise a Node client does. Every subject in one run gets the same client.
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 
 export interface LoadRequest {
   method: string;
@@ -26,6 +33,7 @@ export async function load(
   const url = new URL(baseUrl);
   if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
     throw new Error("load: loopback targets only");
+  if (loadClient() === "wrk" && (options.seconds ?? 3) >= 1) return wrkLoad(url, make(), options);
   const seconds = options.seconds ?? 3;
   const concurrency = options.concurrency ?? 16;
   const maxRequests = options.maxRequests ?? 200_000;
@@ -85,4 +93,76 @@ export async function load(
     p50ms: pct(0.5),
     p99ms: pct(0.99),
   };
+}
+
+let client: "wrk" | "node" | undefined;
+
+/** Which client drives the load in this run: wrk when installed (KEYSHIP_BENCH_CLIENT=node forces Node). */
+export function loadClient(): "wrk" | "node" {
+  if (client) return client;
+  client = "node";
+  if (process.env.KEYSHIP_BENCH_CLIENT !== "node") {
+    try {
+      execFileSync("wrk", ["--version"], { stdio: "ignore" });
+      client = "wrk";
+    } catch (err) {
+      // wrk prints its version and exits 1: it is installed if it ran at all.
+      if ((err as { status?: number }).status === 1) client = "wrk";
+    }
+  }
+  return client;
+}
+
+async function wrkLoad(
+  url: URL,
+  req: LoadRequest,
+  options: { seconds?: number; concurrency?: number },
+): Promise<LoadResult> {
+  const seconds = Math.max(1, Math.round(options.seconds ?? 3));
+  const concurrency = options.concurrency ?? 16;
+  const dir = mkdtempSync(join(tmpdir(), "keyship-wrk-"));
+  const lua = join(dir, "request.lua");
+  const headers = Object.entries(req.headers)
+    .filter(([k]) => !["host", "content-length"].includes(k.toLowerCase()))
+    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+    .join("\n");
+  // The status check counts anything but 2xx as an error, as the Node client does.
+  writeFileSync(
+    lua,
+    `wrk.method = ${JSON.stringify(req.method)}\nwrk.body = ${JSON.stringify(req.body ?? "")}\n${headers}\n` +
+      `errors = 0\nresponse = function(status) if status >= 300 then errors = errors + 1 end end\n` +
+      `done = function(summary) io.write(string.format("non2xx %d\\n", summary.errors.status)) end\n`,
+  );
+  try {
+    const { stdout } = await promisify(execFile)("wrk", [
+      "-t",
+      "2",
+      "-c",
+      String(concurrency),
+      "-d",
+      `${seconds}s`,
+      "--latency",
+      "-s",
+      lua,
+      `${url.origin}${req.path}`,
+    ]);
+    const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? Number.NaN);
+    const requests = num(/(\d+) requests in/);
+    const ms = (p: string) => {
+      const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
+      if (!m) return Number.NaN;
+      const v = Number(m[1]);
+      return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
+    };
+    return {
+      requests,
+      errors: num(/non2xx (\d+)/) + (num(/Socket errors: connect (\d+)/) || 0),
+      seconds,
+      rps: num(/Requests\/sec:\s+([\d.]+)/),
+      p50ms: ms("50"),
+      p99ms: ms("99"),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -245,8 +245,23 @@ export function signingKey(secretAccessKey: string, date: string, region: string
   return hmac(kService, TERMINATOR);
 }
 
+// kSigning changes once a day per key and scope: deriving it costs four HMACs per request, so the
+// hot path keeps recent ones (sigv4.md §5 allows it). Bounded; cleared wholesale when full.
+const signingKeys = new Map<string, Buffer>();
+
+function cachedSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${secret}\0${date}\0${region}\0${service}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    if (signingKeys.size >= 1024) signingKeys.clear();
+    key = signingKey(secret, date, region, service);
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 function signatureOf(secret: string, date: string, region: string, service: string, stringToSign: string) {
-  return hmac(signingKey(secret, date, region, service), stringToSign).toString("hex");
+  return hmac(cachedSigningKey(secret, date, region, service), stringToSign).toString("hex");
 }
 
 // 1. Exactly one of an `Authorization: AWS4-…` header or X-Amz-* query parameters (sigv4.md §2).
