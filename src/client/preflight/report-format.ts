@@ -23,7 +23,8 @@ export function formatPreflight(r: PreflightReport): string {
         for (const e of (c.explanation ?? "").split("\n").slice(1)) {
           // The engine's PassRole hint can surface on unrelated calls (a failed PassedToService condition
           // elsewhere in the role's policies); show it only where it is about this call.
-          if (!e || (e.startsWith("hint: The role was passed") && c.action.toLowerCase() !== "iam:passrole")) continue;
+          if (!e || (e.startsWith("hint: The role was passed") && c.action.toLowerCase() !== "iam:passrole"))
+            continue;
           lines.push(`           | ${e}`);
         }
       }
