@@ -3,11 +3,8 @@
 import { AwsError } from "../http/aws-error.ts";
 
 export class EcrError extends AwsError {
-  /** extra members some error shapes carry (InvalidLayerPartException) */
-  readonly extra: Record<string, unknown>;
-  constructor(code: string, message: string, extra: Record<string, unknown> = {}, status = 400) {
-    super(code, message, status);
-    this.extra = extra;
+  constructor(code: string, message: string, fields: Record<string, unknown> = {}, status = 400) {
+    super(code, message, status, { fields });
   }
 }
 

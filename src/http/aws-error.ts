@@ -14,12 +14,14 @@ export class AwsError extends Error {
   readonly fault: Fault;
   readonly jsonCode: string | undefined;
   readonly jsonStatus: number | undefined;
+  /** members of the error shape beyond code and message (ECR's InvalidLayerPartException carries four) */
+  readonly fields: Readonly<Record<string, unknown>>;
 
   constructor(
     code: string,
     message: string,
     status = 400,
-    options: { fault?: Fault; jsonCode?: string; jsonStatus?: number } = {},
+    options: { fault?: Fault; jsonCode?: string; jsonStatus?: number; fields?: Record<string, unknown> } = {},
   ) {
     super(message);
     this.name = code;
@@ -28,6 +30,7 @@ export class AwsError extends Error {
     this.fault = options.fault ?? (status >= 500 ? "Receiver" : "Sender");
     this.jsonCode = options.jsonCode;
     this.jsonStatus = options.jsonStatus;
+    this.fields = options.fields ?? {};
   }
 }
 

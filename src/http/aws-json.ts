@@ -28,5 +28,9 @@ export function jsonResponse(result: Record<string, unknown> | undefined): strin
 export function jsonError(err: AwsError): { status: number; code: string; body: string } {
   const code = err.jsonCode ?? err.code;
   const message = err instanceof AuthError ? err.jsonMessage : err.message;
-  return { status: err.jsonStatus ?? err.status, code, body: JSON.stringify({ __type: code, message }) };
+  return {
+    status: err.jsonStatus ?? err.status,
+    code,
+    body: JSON.stringify({ ...err.fields, __type: code, message }),
+  };
 }

@@ -260,6 +260,21 @@ describe("the API push path and images", () => {
       ),
       "InvalidLayerPartException",
     );
+    // The error shape's own members reach the SDK (botocore ecr model: InvalidLayerPartException).
+    const partError = await f.ecr
+      .send(
+        new UploadLayerPartCommand({
+          repositoryName: "parts",
+          uploadId,
+          partFirstByte: 5,
+          partLastByte: 6,
+          layerPartBlob: Buffer.from("ab"),
+        }),
+      )
+      .catch((e: Record<string, unknown>) => e);
+    assert.equal(partError.uploadId, uploadId);
+    assert.equal(partError.repositoryName, "parts");
+    assert.equal(typeof partError.lastValidByteReceived, "number");
     await rejects(
       f.ecr.send(
         new CompleteLayerUploadCommand({ repositoryName: "parts", uploadId, layerDigests: [sha256("")] }),
