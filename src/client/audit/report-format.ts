@@ -171,7 +171,6 @@ export function toSarif(report: AuditReport, toolVersion: string): object {
       name: r.name,
       shortDescription: { text: r.short },
       fullDescription: { text: r.short },
-      helpUri: "https://github.com/keyship/keyship/blob/main/docs/audit.md",
       defaultConfiguration: { level: LEVEL[r.severity] },
       properties: {
         tags: ["security", "iam", "github-oidc"],
