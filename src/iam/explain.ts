@@ -85,6 +85,8 @@ function principalText(request: EvalRequest): string {
 export function hintFor(result: EvalResult): string | undefined {
   for (const p of result.policies) {
     for (const s of p.statements) {
+      // A statement that does not cover the action cannot be why it was denied.
+      if (!s.action.matched) continue;
       for (const c of s.conditions) {
         if (c.result) continue;
         const key = c.key.toLowerCase();

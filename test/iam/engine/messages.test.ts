@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessDeniedMessage } from "../../../src/iam/access-denied.ts";
 import { type EvalRequest, evaluate, type PolicySet } from "../../../src/iam/evaluate.ts";
-import { explainText } from "../../../src/iam/explain.ts";
+import { explainText, hintFor } from "../../../src/iam/explain.ts";
 import { parsePolicy, statementPositions } from "../../../src/iam/policy.ts";
 import { DOC } from "./docs.ts";
 
@@ -231,6 +231,38 @@ test("the explanation record of §12 (the environment-vs-ref example)", () => {
     /token\.actions\.githubusercontent\.com:sub was 'repo:example-org\/sample-app:environment:production'; StringEquals requires 'repo:example-org\/sample-app:ref:refs\/heads\/main'/,
   );
   assert.match(text, /hint: .*environment/);
+});
+
+test("hints come only from statements that cover the denied action (§12 hint)", () => {
+  // A PassRole statement's iam:PassedToService condition says nothing about a denied ecr:PutImage.
+  const policy = {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: "*",
+        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      },
+    ],
+  };
+  const put = {
+    principal: "arn:aws:iam::123456789012:user/u",
+    action: "ecr:PutImage",
+    resource: "arn:aws:ecr:us-east-1:123456789012:repository/r",
+    context: {},
+  };
+  const denied = evaluate(put, { identity: [policy] }, { explain: true });
+  assert.equal(denied.decision, "implicitDeny");
+  assert.equal(hintFor(denied), undefined);
+  const pass = {
+    ...put,
+    action: "iam:PassRole",
+    resource: "arn:aws:iam::123456789012:role/r",
+    context: { "iam:PassedToService": "lambda.amazonaws.com" },
+  };
+  const passDenied = evaluate(pass, { identity: [policy] }, { explain: true });
+  assert.match(hintFor(passDenied) ?? "", /passed to lambda\.amazonaws\.com/);
 });
 
 test("condition reasons (§12)", () => {
