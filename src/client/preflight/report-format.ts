@@ -21,11 +21,7 @@ export function formatPreflight(r: PreflightReport): string {
         if (c.message) lines.push(`           error: ${c.message}`);
         for (const d of c.diagnosis) lines.push(`           => ${d}`);
         for (const e of (c.explanation ?? "").split("\n").slice(1)) {
-          // The engine's PassRole hint can surface on unrelated calls (a failed PassedToService condition
-          // elsewhere in the role's policies); show it only where it is about this call.
-          if (!e || (e.startsWith("hint: The role was passed") && c.action.toLowerCase() !== "iam:passrole"))
-            continue;
-          lines.push(`           | ${e}`);
+          if (e) lines.push(`           | ${e}`);
         }
       }
     }
