@@ -105,6 +105,7 @@ export function createEcs(o: CreateEcsOptions): EcsComponent {
         (await chooseRuntime(o.runtime, {
           images: o.images ? ecsImages(o.images, o) : undefined,
           logDir: join(o.store.dir, "ecs-logs"),
+          owner: stateId(o),
           simulated: opts.simulated,
           defaultStopTimeoutSeconds: opts.defaultStopTimeoutSeconds,
           log: o.log,
@@ -152,4 +153,14 @@ function ecsImages(images: ImageSource, o: CreateEcsOptions): EcsImageSource {
       };
     },
   };
+}
+
+/** A random id per state dir, recorded once: the label that tells this twin's containers from others'. */
+function stateId(o: CreateEcsOptions): string {
+  let id = o.store.getSetting("ecs.stateId");
+  if (!id) {
+    id = o.rt.ids.hex(16);
+    o.store.setSetting("ecs.stateId", id);
+  }
+  return id;
 }

@@ -20,6 +20,8 @@ export interface DockerRuntimeOptions {
   images?: EcsImageSource;
   /** where logs of stopped tasks are kept: <logDir>/<taskId>/<container>.log */
   logDir: string;
+  /** this state's id: containers carry it, and a restart removes only its own strays, never another twin's */
+  owner: string;
   defaultStopTimeoutSeconds?: number;
   log: (line: string) => void;
 }
@@ -33,6 +35,13 @@ interface Launching {
   pullStartedAt: number;
   pullStoppedAt?: number;
   done: Promise<void>;
+}
+
+interface HealthState {
+  status: HealthStatus;
+  failures: number;
+  nextAt: number;
+  inFlight: boolean;
 }
 
 interface ContainerInfo {
@@ -60,6 +69,59 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
   const failures = new Map<string, string>();
   const stopping = new Set<string>();
   let podman: boolean | undefined;
+  const health = new Map<string, HealthState>();
+
+  /** Runs the container definition's health check with exec when it is due (interval, timeout, retries, startPeriod). */
+  const checkHealth = (info: ContainerInfo, hc: Json, now: number): HealthStatus => {
+    let h = health.get(info.Id);
+    const started = info.State.StartedAt ? Date.parse(info.State.StartedAt) : now;
+    if (!h) {
+      h = { status: "UNKNOWN", failures: 0, nextAt: now, inFlight: false };
+      health.set(info.Id, h);
+    }
+    if (!h.inFlight && now >= h.nextAt) {
+      h.inFlight = true;
+      const state = h;
+      const cmd: string[] =
+        hc.command[0] === "CMD-SHELL"
+          ? ["/bin/sh", "-c", hc.command.slice(1).join(" ")]
+          : hc.command[0] === "CMD"
+            ? hc.command.slice(1)
+            : hc.command;
+      void execExitCode(info.Id, cmd, (hc.timeout ?? 5) * 1000)
+        .then((code) => {
+          if (code === 0) {
+            state.status = "HEALTHY";
+            state.failures = 0;
+          } else if (Date.now() - started >= (hc.startPeriod ?? 0) * 1000) {
+            state.failures += 1;
+            if (state.failures >= (hc.retries ?? 3)) state.status = "UNHEALTHY";
+          }
+        })
+        .finally(() => {
+          state.inFlight = false;
+          state.nextAt = Date.now() + (hc.interval ?? 30) * 1000;
+        });
+    }
+    return h.status;
+  };
+
+  const execExitCode = async (id: string, cmd: string[], timeoutMs: number): Promise<number> => {
+    const exec = await api.json<{ Id: string }>("POST", `${API}/containers/${id}/exec`, {
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const r = await api
+      .call("POST", `${API}/exec/${exec.Id}/start`, { Detach: false, Tty: false }, {}, timeoutMs)
+      .catch(() => undefined);
+    if (!r) return -1;
+    const info = await api.json<{ ExitCode: number | null; Running: boolean }>(
+      "GET",
+      `${API}/exec/${exec.Id}/json`,
+    );
+    return info.Running ? -1 : (info.ExitCode ?? -1);
+  };
 
   const isPodman = async () => {
     if (podman === undefined) {
@@ -89,11 +151,17 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
     const resolved: ResolvedImage = options.images ? await options.images.resolve(image) : { ref: image };
     const headers: Record<string, string> = {};
     if (resolved.auth)
-      headers["X-Registry-Auth"] = Buffer.from(JSON.stringify(resolved.auth)).toString("base64url");
+      // base64url *with* padding: podman's decoder fails on unpadded input ("unexpected EOF")
+      headers["X-Registry-Auth"] = Buffer.from(JSON.stringify(resolved.auth))
+        .toString("base64")
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_");
     let r: { status: number; body: Buffer };
     if (await isPodman()) {
       // libpod's pull takes tlsVerify, which the twin's plain-HTTP registry needs
-      const q = `reference=${encodeURIComponent(resolved.ref)}&tlsVerify=${resolved.insecure ? "false" : "true"}`;
+      // images outside the twin's registry may be local-only (podman build): pull only when missing
+      const policy = resolved.auth ? "always" : "missing";
+      const q = `reference=${encodeURIComponent(resolved.ref)}&tlsVerify=${resolved.insecure ? "false" : "true"}&policy=${policy}`;
       r = await api.call("POST", `/v4.0.0/libpod/images/pull?${q}`, undefined, headers);
     } else {
       const at = resolved.ref.lastIndexOf(":");
@@ -141,22 +209,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
       const hostPort = td.networkMode === "bridge" && p.hostPort ? String(p.hostPort) : "";
       bindings[key] = [{ HostIp: "127.0.0.1", HostPort: hostPort }];
     }
-    const hc = c.healthCheck as Json | undefined;
-    const seconds = (s: number) => Math.round(s * 1e9);
-    const healthcheck = hc
-      ? {
-          Test:
-            hc.command[0] === "CMD" || hc.command[0] === "CMD-SHELL" ? hc.command : ["CMD", ...hc.command],
-          Interval: seconds(hc.interval ?? 30),
-          Timeout: seconds(hc.timeout ?? 5),
-          Retries: hc.retries ?? 3,
-          StartPeriod: seconds(hc.startPeriod ?? 0),
-        }
-      : { Test: ["NONE"] };
+    // the image's HEALTHCHECK is ignored (ECS counts only the task definition's); the runtime runs the
+    // definition's check itself through exec, which works without systemd timers under podman
+    const healthcheck = { Test: ["NONE"] };
     const family = td.family as string;
     const labels: Record<string, string> = {
       ...(c.dockerLabels ?? {}),
-      [LABEL_OWNER]: "1",
+      [LABEL_OWNER]: options.owner,
       "com.amazonaws.ecs.cluster": spec.clusterName,
       [LABEL_TASK]: task.taskArn,
       "com.amazonaws.ecs.container-name": c.name,
@@ -315,7 +374,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
       ) {
         return { phase: "ABSENT", containers: [] };
       }
-      const containers = infos.map((i) => observeContainer(i));
+      const now = Date.now();
+      const containers = infos.map((i) => {
+        const o = observeContainer(i);
+        const hc = defs.find((c) => c.name === o.name)?.healthCheck as Json | undefined;
+        if (hc && o.status === "RUNNING") o.healthStatus = checkHealth(i, hc, now);
+        return o;
+      });
       const running = containers.some((c) => c.status === "RUNNING");
       const owner = byName.get(defs[0]?.name);
       const ip = owner ? ipOf(owner) : undefined;
@@ -356,12 +421,15 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
     async release(task) {
       const infos = await containersOf(task.taskArn);
       await saveLogs(task, infos);
-      for (const info of infos) await api.call("DELETE", `${API}/containers/${info.Id}?force=1&v=1`);
+      for (const info of infos) {
+        health.delete(info.Id);
+        await api.call("DELETE", `${API}/containers/${info.Id}?force=1&v=1`);
+      }
       failures.delete(task.taskArn);
     },
 
     async adopt(live) {
-      const filters = encodeURIComponent(JSON.stringify({ label: [`${LABEL_OWNER}=1`] }));
+      const filters = encodeURIComponent(JSON.stringify({ label: [`${LABEL_OWNER}=${options.owner}`] }));
       const list = await api.json<{ Id: string; Labels: Record<string, string> }[]>(
         "GET",
         `${API}/containers/json?all=1&filters=${filters}`,

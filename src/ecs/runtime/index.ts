@@ -12,6 +12,8 @@ export type { EcsImageSource, TaskRuntime } from "./runtime.ts";
 export interface ChooseRuntimeOptions {
   images?: EcsImageSource;
   logDir: string;
+  /** labels this state's containers (see DockerRuntimeOptions.owner) */
+  owner: string;
   simulated?: SimulatedOptions;
   defaultStopTimeoutSeconds?: number;
   env?: NodeJS.ProcessEnv;
@@ -26,6 +28,7 @@ export async function chooseRuntime(kind: RuntimeKind, o: ChooseRuntimeOptions):
         socketPath,
         images: o.images,
         logDir: o.logDir,
+        owner: o.owner,
         defaultStopTimeoutSeconds: o.defaultStopTimeoutSeconds,
         log: o.log,
       });
