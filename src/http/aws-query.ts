@@ -48,16 +48,24 @@ export function decodeQueryParams(params: Map<string, string>): Decoded {
   const root: Decoded = {};
   for (const [key, value] of params) {
     if (key === "Action" || key === "Version" || key.startsWith("X-Amz-")) continue;
-    setPath(root, key.split("."), value);
+    const path = key.split(".");
+    // A key no shape serialises to is an unknown parameter, which AWS ignores: deeper than any
+    // IAM/STS shape nests (the deepest, PolicyInputList/ContextEntries, is 4 levels), or naming an
+    // object's prototype (`__proto__.x=1` would otherwise write to Object.prototype).
+    if (path.length > MAX_KEY_DEPTH || path.some((seg) => seg === "__proto__")) continue;
+    setPath(root, path, value);
   }
   return normalise(root) as Decoded;
 }
+
+const MAX_KEY_DEPTH = 16;
 
 function setPath(target: Decoded, path: string[], value: string): void {
   let node: Decoded = target;
   for (let i = 0; i < path.length - 1; i++) {
     const seg = path[i]!;
-    let next = node[seg];
+    // Own members only: `constructor.x` must not walk into Object (an inherited function).
+    let next = Object.hasOwn(node, seg) ? node[seg] : undefined;
     if (typeof next !== "object" || next === null) {
       next = {};
       node[seg] = next;
@@ -80,7 +88,10 @@ function normalise(node: unknown): unknown {
       .map((k) => normalise(items[k]));
     if (keys[0] === "member") return ordered;
     const map: Decoded = {};
-    for (const entry of ordered as Decoded[]) map[String(entry.key)] = entry.value;
+    for (const entry of ordered as Decoded[]) {
+      const key = String(entry?.key);
+      if (key !== "__proto__") map[key] = entry?.value;
+    }
     return map;
   }
   for (const k of keys) obj[k] = normalise(obj[k]);
