@@ -101,6 +101,39 @@ export function checkInput(
   if (problems.length > 0) throw new ValidationError(problems);
 }
 
+// Input members whose shape is a list or structure, across every IAM operation
+// (data/iam/2010-05-08/service-2.json); every other member is a scalar. No name is both.
+const AGGREGATE_MEMBERS = new Set([
+  "ActionNames",
+  "ClientIDList",
+  "ContextEntries",
+  "Filter",
+  "Permissions",
+  "PermissionsBoundaryPolicyInputList",
+  "PolicyInputList",
+  "ResourceArns",
+  "ServiceNamespaces",
+  "TagKeys",
+  "Tags",
+  "ThumbprintList",
+]);
+
+/**
+ * Keeps only the members in the form their shape serialises to. awsQuery reads a scalar from `Name=v`
+ * and a list from `Name.member.N=v`; any other key is an unknown parameter, which AWS ignores. So
+ * `RoleName.member.1=a` leaves RoleName absent (a ValidationError), not an array where a string goes.
+ */
+export function wellShapedInput(input: OperationInput): OperationInput {
+  const out: OperationInput = {};
+  for (const [member, value] of Object.entries(input)) {
+    const aggregate = typeof value === "object" && value !== null;
+    // `Tags=` is how awsQuery sends an empty list (smithy aws-query-protocol "Lists").
+    if (aggregate === AGGREGATE_MEMBERS.has(member) || (value === "" && AGGREGATE_MEMBERS.has(member)))
+      out[member] = value;
+  }
+  return out;
+}
+
 /** `required(shapes.roleName)` */
 export function required(c: Constraint): Constraint {
   return { ...c, required: true };

@@ -3,6 +3,7 @@
 import type { Operation } from "../core/service.ts";
 import { XmlMap } from "../http/aws-query.ts";
 import type { IamDeps } from "./operations-context.ts";
+import { wellShapedInput } from "./operations-input.ts";
 import { oidcOperations } from "./operations-oidc.ts";
 import { policyOperations } from "./operations-policies.ts";
 import { principalPolicyOperations } from "./operations-principal-policies.ts";
@@ -11,6 +12,14 @@ import { userOperations } from "./operations-users.ts";
 import { simulatorOperations } from "./simulate-api.ts";
 
 export function iamOperations(d: IamDeps): Record<string, Operation> {
+  const operations = allOperations(d);
+  for (const [name, op] of Object.entries(operations)) {
+    operations[name] = (input, ctx) => op(wellShapedInput(input), ctx);
+  }
+  return operations;
+}
+
+function allOperations(d: IamDeps): Record<string, Operation> {
   return {
     ...userOperations(d),
     ...principalPolicyOperations(d, "User"),
