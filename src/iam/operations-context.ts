@@ -96,6 +96,13 @@ export function tagsOf(value: unknown): Tag[] {
     Value: t?.Value === undefined ? "" : String(t.Value),
   }));
   const problems: string[] = [];
+  // Tag requires both Key and Value (data/iam/2010-05-08/service-2.json, shape Tag); `Value=` is "".
+  list.forEach((t: { Value?: unknown } | undefined, i) => {
+    if (t?.Value === undefined)
+      problems.push(
+        `Value null at 'tags.${i + 1}.member.value' failed to satisfy constraint: Member must not be null`,
+      );
+  });
   if (tags.length > 50)
     problems.push(
       `Value '${tags.length}' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`,
