@@ -3,7 +3,17 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>;
+export type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O; allowPositionals: true; tokens: true }>
+>;
+
+/** How a command reads its arguments, beyond its options. */
+export interface CommandShape {
+  /** prefix of the parser's misuse message, as `keyship rollback`; without it the message stands alone */
+  name?: string;
+  /** whether the command takes operands (default true); one that does not rejects them as misuse */
+  positionals?: boolean;
+}
 
 /**
  * Parses a command's arguments. Returns the parsed values, or an exit code when the command is
@@ -13,12 +23,14 @@ export function parseCommand<O extends Options>(
   argv: string[],
   options: O,
   usage: string,
+  shape: CommandShape = {},
 ): Parsed<O> | number {
   try {
     const parsed = parseArgs({
       args: argv,
       options: { ...options, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
+      allowPositionals: shape.positionals ?? true,
+      tokens: true,
     }) as Parsed<O>;
     if ((parsed.values as { help?: boolean }).help) {
       process.stdout.write(usage);
@@ -26,7 +38,13 @@ export function parseCommand<O extends Options>(
     }
     return parsed;
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
+    const message = (err as Error).message;
+    return misuse(shape.name ? `${shape.name}: ${message}` : message, usage);
   }
+}
+
+/** Prints a misuse message and the usage text to stderr; returns the usage exit code, 2. */
+export function misuse(message: string, usage: string): number {
+  process.stderr.write(`${message}\n\n${usage}`);
+  return 2;
 }

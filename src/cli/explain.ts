@@ -1,16 +1,13 @@
 // `keyship explain`: would STS let this token assume this role? Prints the token checks and the
 // trust-policy trace down to the failing condition, without calling STS.
-import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { systemClock } from "../core/clock.ts";
 import { randomIds } from "../core/ids.ts";
 import { AwsError } from "../http/aws-error.ts";
 import { evaluate } from "../iam/evaluate.ts";
 import { IamStore } from "../iam/store.ts";
 import { jobFor } from "../oidc/claims.ts";
-import { openIssuer } from "../oidc/component.ts";
+import { withStateIssuer } from "../oidc/component.ts";
 import { KeyResolver } from "../oidc/verify.ts";
-import { openStore } from "../store/sqlite.ts";
 import { trustTrace } from "../sts/trust-trace.ts";
 import {
   isGithubProvider,
@@ -20,6 +17,7 @@ import {
   verifyWebIdentityToken,
   webIdentityTrustRequest,
 } from "../sts/web-identity.ts";
+import { misuse, parseCommand } from "./args.ts";
 import { jobInput, jobOptions } from "./token.ts";
 
 export const usage = `Usage: keyship explain --state DIR --role ROLE (--token JWT | --repo ORG/REPO [--ref REF]
@@ -34,108 +32,94 @@ the condition that failed and the claim value it saw. Exit 0 allowed, 1 refused,
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>;
-  try {
-    values = parse(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (!values.state || !values.role || (!values.token && !values.repo)) {
-    process.stderr.write(`keyship explain: --state, --role and --token or --repo are required\n\n${usage}`);
-    return 2;
-  }
-  const store = openStore(resolve(values.state));
-  try {
-    const accountId = store.getSetting("accountId") ?? "123456789012";
-    const iam = new IamStore(store, accountId);
-    const issuer = openIssuer(
-      store,
-      { clock: systemClock, ids: randomIds },
-      values.issuer ? { issuer: values.issuer } : {},
-    );
-    const roleName = values.role.replace(/^arn:[^:]*:iam::\d{12}:role\/(?:.*\/)?/, "");
-    const role = iam.getRole(roleName);
-    if (!role) {
-      process.stdout.write(
-        `role ${roleName} does not exist in account ${accountId}: STS would answer AccessDenied\n`,
-      );
-      return 1;
-    }
-    let token = values.token;
-    if (!token) {
-      try {
-        token = await issuer.mint(jobFor(jobInput(values)), {
-          audience: values.audience ?? "sts.amazonaws.com",
-        });
-      } catch (err) {
-        process.stderr.write(`keyship explain: ${(err as Error).message}\n`);
-        return 2;
-      }
-    }
-    const now = systemClock.now();
-    let identity: VerifiedWebIdentity;
-    try {
-      identity = await verifyWebIdentityToken(token, {
-        accountId,
-        iam,
-        keyResolver: new KeyResolver({ local: { [issuer.iss]: () => issuer.jwks() } }),
-        now,
-      });
-    } catch (err) {
-      if (!(err instanceof AwsError)) throw err;
-      process.stdout.write(`token refused before the trust policy: ${err.code}: ${err.message}\n`);
-      return 1;
-    }
-    process.stdout.write(`token: iss ${identity.iss}, aud ${identity.audience}, sub ${identity.subject}\n`);
-    process.stdout.write(`provider: ${identity.providerArn}\n`);
-    const tags = sessionTagsClaim(identity.claims);
-    const sourceIdentity = sourceIdentityClaim(identity.claims);
-    const request = webIdentityTrustRequest({
-      identity,
-      roleArn: role.Arn,
-      accountId,
-      sessionName: values["session-name"] ?? "GitHubActions",
-      now,
-      github: isGithubProvider(identity.providerKey, issuer.iss.replace(/^https:\/\//, "")),
-      ...(tags ? { tags } : {}),
-      ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
-    });
-    const trust = { id: `trust:${role.RoleName}`, document: role.AssumeRolePolicyDocument };
-    const actions = ["sts:AssumeRoleWithWebIdentity"];
-    if (tags && Object.keys(tags.tags).length > 0) actions.push("sts:TagSession");
-    if (sourceIdentity !== undefined) actions.push("sts:SetSourceIdentity");
-    let allowed = true;
-    for (const action of actions) {
-      const check = { ...request, action };
-      const result = evaluate(check, { identity: [], resource: trust }, { explain: true });
-      process.stdout.write(`${trustTrace(check, result)}\n`);
-      if (result.decision !== "allowed") allowed = false;
-    }
-    process.stdout.write(
-      allowed
-        ? "STS would issue credentials (DurationSeconds and session policies permitting)\n"
-        : "STS would answer AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity\n",
-    );
-    return allowed ? 0 : 1;
-  } finally {
-    store.close();
-  }
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
+  const parsed = parseCommand(
+    argv,
+    {
       ...jobOptions,
       role: { type: "string" },
       token: { type: "string" },
       audience: { type: "string" },
       "session-name": { type: "string" },
     },
-  }).values;
+    usage,
+    { positionals: false },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const roleArg = values.role;
+  if (!values.state || !roleArg || (!values.token && !values.repo))
+    return misuse("keyship explain: --state, --role and --token or --repo are required", usage);
+  return withStateIssuer(
+    values.state,
+    { clock: systemClock, ids: randomIds },
+    values.issuer,
+    async (issuer, store) => {
+      const accountId = store.getSetting("accountId") ?? "123456789012";
+      const iam = new IamStore(store, accountId);
+      const roleName = roleArg.replace(/^arn:[^:]*:iam::\d{12}:role\/(?:.*\/)?/, "");
+      const role = iam.getRole(roleName);
+      if (!role) {
+        process.stdout.write(
+          `role ${roleName} does not exist in account ${accountId}: STS would answer AccessDenied\n`,
+        );
+        return 1;
+      }
+      let token = values.token;
+      if (!token) {
+        try {
+          token = await issuer.mint(jobFor(jobInput(values)), {
+            audience: values.audience ?? "sts.amazonaws.com",
+          });
+        } catch (err) {
+          process.stderr.write(`keyship explain: ${(err as Error).message}\n`);
+          return 2;
+        }
+      }
+      const now = systemClock.now();
+      let identity: VerifiedWebIdentity;
+      try {
+        identity = await verifyWebIdentityToken(token, {
+          accountId,
+          iam,
+          keyResolver: new KeyResolver({ local: { [issuer.iss]: () => issuer.jwks() } }),
+          now,
+        });
+      } catch (err) {
+        if (!(err instanceof AwsError)) throw err;
+        process.stdout.write(`token refused before the trust policy: ${err.code}: ${err.message}\n`);
+        return 1;
+      }
+      process.stdout.write(`token: iss ${identity.iss}, aud ${identity.audience}, sub ${identity.subject}\n`);
+      process.stdout.write(`provider: ${identity.providerArn}\n`);
+      const tags = sessionTagsClaim(identity.claims);
+      const sourceIdentity = sourceIdentityClaim(identity.claims);
+      const request = webIdentityTrustRequest({
+        identity,
+        roleArn: role.Arn,
+        accountId,
+        sessionName: values["session-name"] ?? "GitHubActions",
+        now,
+        github: isGithubProvider(identity.providerKey, issuer.iss.replace(/^https:\/\//, "")),
+        ...(tags ? { tags } : {}),
+        ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
+      });
+      const trust = { id: `trust:${role.RoleName}`, document: role.AssumeRolePolicyDocument };
+      const actions = ["sts:AssumeRoleWithWebIdentity"];
+      if (tags && Object.keys(tags.tags).length > 0) actions.push("sts:TagSession");
+      if (sourceIdentity !== undefined) actions.push("sts:SetSourceIdentity");
+      let allowed = true;
+      for (const action of actions) {
+        const check = { ...request, action };
+        const result = evaluate(check, { identity: [], resource: trust }, { explain: true });
+        process.stdout.write(`${trustTrace(check, result)}\n`);
+        if (result.decision !== "allowed") allowed = false;
+      }
+      process.stdout.write(
+        allowed
+          ? "STS would issue credentials (DurationSeconds and session policies permitting)\n"
+          : "STS would answer AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity\n",
+      );
+      return allowed ? 0 : 1;
+    },
+  );
 }

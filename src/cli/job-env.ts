@@ -1,13 +1,11 @@
 // `keyship job-env`: the environment a GitHub Actions job would have, as `export` lines, including
 // the two ACTIONS_ID_TOKEN_REQUEST_* variables bound to that job (github-oidc.md §8.1).
-import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { type IdGenerator, randomIds } from "../core/ids.ts";
 import { type Job, type JobInput, jobFor, owner } from "../oidc/claims.ts";
-import { openIssuer } from "../oidc/component.ts";
+import { withStateIssuer } from "../oidc/component.ts";
 import { tokenRequestUrl } from "../oidc/routes.ts";
-import { openStore } from "../store/sqlite.ts";
+import { misuse, parseCommand } from "./args.ts";
 import { jobInput, jobOptions } from "./token.ts";
 
 export const usage = `Usage: keyship job-env --state DIR --repo ORG/REPO [--ref REF] [--event EVENT] [--environment ENV]
@@ -40,17 +38,13 @@ export async function jobEnv(options: JobEnvOptions): Promise<Record<string, str
   const job = jobFor(options.job);
   const env = githubEnv(job);
   if (options.idToken === false) return env;
-  const store = openStore(resolve(options.stateDir));
-  try {
-    const issuer = openIssuer(store, { clock, ids }, options.issuer ? { issuer: options.issuer } : {});
+  return withStateIssuer(options.stateDir, { clock, ids }, options.issuer, async (issuer) => {
     const planId = ids.uuid();
     const jobId = ids.uuid();
     env.ACTIONS_ID_TOKEN_REQUEST_URL = tokenRequestUrl(options.url ?? "http://127.0.0.1:4599", planId, jobId);
     env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = await issuer.requestToken({ job, planId, jobId });
     return env;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** Default environment variables of a job (https://docs.github.com/en/actions/reference/variables-reference). */
@@ -94,21 +88,15 @@ function shellQuote(value: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>;
-  try {
-    values = parse(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (!values.state || !values.repo) {
-    process.stderr.write(`keyship job-env: --state and --repo are required\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    argv,
+    { ...jobOptions, "no-id-token": { type: "boolean", default: false }, url: { type: "string" } },
+    usage,
+    { positionals: false },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  if (!values.state || !values.repo) return misuse("keyship job-env: --state and --repo are required", usage);
   let env: Record<string, string>;
   try {
     env = await jobEnv({
@@ -127,11 +115,4 @@ export async function run(argv: string[]): Promise<number> {
   }
   for (const [k, v] of Object.entries(env)) process.stdout.write(`export ${k}=${shellQuote(v)}\n`);
   return 0;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: { ...jobOptions, "no-id-token": { type: "boolean", default: false }, url: { type: "string" } },
-  }).values;
 }

@@ -1,8 +1,8 @@
 // `keyship keys rotate`: starts signing with a new issuer key; the old one stays published.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { systemClock } from "../core/clock.ts";
 import { KeyStore } from "../oidc/keys.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship keys rotate --state DIR [--overlap SECONDS]
 
@@ -14,21 +14,12 @@ overlap (default 86400 s) so tokens it signed still verify until they expire.
 export async function run(argv: string[]): Promise<number> {
   // Registered as "keys rotate"; also accept "keys" with "rotate" as the first argument.
   const args = argv[0] === "rotate" ? argv.slice(1) : argv;
-  let values: ReturnType<typeof parse>;
-  try {
-    values = parse(args);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (!values.state) {
-    process.stderr.write(`keyship keys rotate: --state is required\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommand(args, { state: { type: "string" }, overlap: { type: "string" } }, usage, {
+    positionals: false,
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  if (!values.state) return misuse("keyship keys rotate: --state is required", usage);
   const overlap = values.overlap === undefined ? undefined : Number(values.overlap);
   if (overlap !== undefined && !(Number.isInteger(overlap) && overlap >= 0)) {
     process.stderr.write("keyship keys rotate: --overlap takes a number of seconds\n");
@@ -42,15 +33,4 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(`signing key: ${kid}\n`);
   for (const old of retired) process.stdout.write(`retired (still published for the overlap): ${old}\n`);
   return 0;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      state: { type: "string" },
-      overlap: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  }).values;
 }

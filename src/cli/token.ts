@@ -1,11 +1,9 @@
 // `keyship token`: prints a GitHub Actions ID token signed by the state's issuer key.
-import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { systemClock } from "../core/clock.ts";
 import { randomIds } from "../core/ids.ts";
 import { type Claims, type Job, type JobInput, jobFor } from "../oidc/claims.ts";
-import { openIssuer } from "../oidc/component.ts";
-import { openStore } from "../store/sqlite.ts";
+import { withStateIssuer } from "../oidc/component.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship token --state DIR --repo ORG/REPO [--ref REF] [--event EVENT] [--environment ENV]
                     [--actor LOGIN] [--audience AUD] [--issuer URL] [--claim key=value ...]
@@ -31,7 +29,6 @@ export const jobOptions = {
   environment: { type: "string" },
   actor: { type: "string" },
   issuer: { type: "string" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 export function jobInput(values: {
@@ -77,21 +74,15 @@ export function parseClaims(pairs: string[], now: Date): Claims {
 export class UsageError extends Error {}
 
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>;
-  try {
-    values = parse(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (!values.state || !values.repo) {
-    process.stderr.write(`keyship token: --state and --repo are required\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    argv,
+    { ...jobOptions, audience: { type: "string" }, claim: { type: "string", multiple: true } },
+    usage,
+    { positionals: false },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  if (!values.state || !values.repo) return misuse("keyship token: --state and --repo are required", usage);
   let job: Job;
   let overrides: Claims;
   try {
@@ -101,27 +92,16 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`keyship token: ${(err as Error).message}\n`);
     return 2;
   }
-  const store = openStore(resolve(values.state));
-  try {
-    const issuer = openIssuer(
-      store,
-      { clock: systemClock, ids: randomIds },
-      values.issuer ? { issuer: values.issuer } : {},
-    );
-    const token = await issuer.mint(job, {
-      ...(values.audience !== undefined ? { audience: values.audience } : {}),
-      overrides,
-    });
-    process.stdout.write(`${token}\n`);
-    return 0;
-  } finally {
-    store.close();
-  }
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: { ...jobOptions, audience: { type: "string" }, claim: { type: "string", multiple: true } },
-  }).values;
+  const token = await withStateIssuer(
+    values.state,
+    { clock: systemClock, ids: randomIds },
+    values.issuer,
+    (issuer) =>
+      issuer.mint(job, {
+        ...(values.audience !== undefined ? { audience: values.audience } : {}),
+        overrides,
+      }),
+  );
+  process.stdout.write(`${token}\n`);
+  return 0;
 }

@@ -1,7 +1,8 @@
 // The OIDC issuer as a twin component: keys, subject customizations, issuer, routes, and the key
 // resolver STS verifies web identity tokens with (its own issuer in-process, others over HTTP).
+import { resolve } from "node:path";
 import type { Route, TwinRuntime } from "../core/service.ts";
-import type { Store } from "../store/sqlite.ts";
+import { openStore, type Store } from "../store/sqlite.ts";
 import { SubCustomizations } from "./customization.ts";
 import { Issuer, type IssuerOptions } from "./issuer.ts";
 import { KeyStore } from "./keys.ts";
@@ -52,4 +53,22 @@ export function openIssuer(
     customizations: new SubCustomizations(store),
     options,
   });
+}
+
+/**
+ * Opens a state dir's store and its issuer (with `iss` set to `issuerUrl` when one is given) for
+ * `use`, and closes the store afterwards: keyship token, job-env and explain.
+ */
+export async function withStateIssuer<T>(
+  stateDir: string,
+  rt: Pick<TwinRuntime, "clock" | "ids">,
+  issuerUrl: string | undefined,
+  use: (issuer: Issuer, store: Store) => Promise<T>,
+): Promise<T> {
+  const store = openStore(resolve(stateDir));
+  try {
+    return await use(openIssuer(store, rt, issuerUrl ? { issuer: issuerUrl } : {}), store);
+  } finally {
+    store.close();
+  }
 }
