@@ -90,11 +90,15 @@ class Sha256 {
   }
 }
 
+type SignedRequest = RawRequest & { service: string; keys: Keys; region?: string; signingDate?: Date };
+
 /** Signs a raw request with @smithy/signature-v4 (the signer the AWS SDK uses) and sends it. */
-export async function sendSigned(
-  baseUrl: string,
-  r: RawRequest & { service: string; keys: Keys; region?: string },
-): Promise<RawResponse> {
+export async function sendSigned(baseUrl: string, r: SignedRequest): Promise<RawResponse> {
+  return send(baseUrl, { ...r, method: r.method ?? "POST", headers: await signHeaders(baseUrl, r) });
+}
+
+/** The headers @smithy/signature-v4 produces for a request (host, x-amz-date, authorization, ...). */
+export async function signHeaders(baseUrl: string, r: SignedRequest): Promise<Record<string, string>> {
   const url = new URL(baseUrl);
   const body = r.body ?? "";
   const path = r.path ?? "/";
@@ -112,25 +116,24 @@ export async function sendSigned(
     credentials: r.keys,
     sha256: Sha256,
   });
-  const signed = await signer.sign({
-    method: r.method ?? "POST",
-    protocol: "http:",
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: q >= 0 ? path.slice(0, q) : path,
-    query,
-    headers: {
-      ...r.headers,
-      host: url.host,
-      "content-length": String(Buffer.byteLength(body)),
+  const signed = await signer.sign(
+    {
+      method: r.method ?? "POST",
+      protocol: "http:",
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: q >= 0 ? path.slice(0, q) : path,
+      query,
+      headers: {
+        ...r.headers,
+        host: url.host,
+        "content-length": String(Buffer.byteLength(body)),
+      },
+      body,
     },
-    body,
-  });
-  return send(baseUrl, {
-    ...r,
-    method: r.method ?? "POST",
-    headers: signed.headers as Record<string, string>,
-  });
+    r.signingDate ? { signingDate: r.signingDate } : {},
+  );
+  return signed.headers as Record<string, string>;
 }
 
 export const FORM = "application/x-www-form-urlencoded; charset=utf-8";
