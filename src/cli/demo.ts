@@ -57,7 +57,11 @@ export async function run(argv: string[]): Promise<number> {
   out("");
   out(
     result.mode === "real"
-      ? `Containers: real (${result.modeReason}): the image was built from the seed's Dockerfile and runs as ECS tasks.`
+      ? `Containers: real (${result.modeReason}): the image was built from the seed's Dockerfile; ECS tasks ${
+          result.ecsRuntime === "docker"
+            ? "ran it as containers."
+            : "were simulated (no Docker Engine API socket answered; for real tasks start `podman system service --time=0 unix:///run/podman/podman.sock` and set DOCKER_HOST)."
+        }`
       : `Containers: simulated runtime (${result.modeReason}): the image was built in process and pushed through the registry API; ECS tasks are simulated.`,
   );
   for (const r of result.runs) {

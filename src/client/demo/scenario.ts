@@ -40,6 +40,8 @@ export interface TimelineEntry {
 export interface ScenarioResult {
   mode: "real" | "simulated";
   modeReason: string;
+  /** the twin's ECS task runtime: docker (a Docker Engine API socket answered) or simulated */
+  ecsRuntime: string;
   applies: { dir: string; report: ApplyReport }[];
   prerequisites: string[];
   runs: { workflow: string; result: RunResult; timeline: TimelineEntry[]; durationMs: number }[];
@@ -81,7 +83,14 @@ export async function runSeedScenario(o: ScenarioOptions): Promise<ScenarioResul
     log: () => {},
     runtime: mode === "real" ? "auto" : "simulated",
   });
-  const result: ScenarioResult = { mode, modeReason: reason, applies: [], prerequisites: [], runs: [] };
+  const result: ScenarioResult = {
+    mode,
+    modeReason: reason,
+    ecsRuntime: twin.runtime,
+    applies: [],
+    prerequisites: [],
+    runs: [],
+  };
   try {
     log(`twin: ${twin.url} (state ${stateDir}; ECS runtime: ${twin.runtime})`);
     const clients = clientsFor(twin.url, REGION, twin.admin);
