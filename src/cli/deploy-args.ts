@@ -1,8 +1,8 @@
-// Shared argument parsing for deploy, diff and rollback: --container groups with their --image / --image-from / --env.
-import { parseArgs } from "node:util";
+// Shared argument parsing for deploy, diff and verify: --container groups with their --image / --image-from / --env.
 import type { ContainerSpec } from "../client/deploy/deploy.ts";
 import { parseEnvPair } from "../client/deploy/render.ts";
 import type { DeployParams } from "../client/deploy/run.ts";
+import { misuse, type Parsed, parseCommand } from "./args.ts";
 
 export const deployOptions = {
   "role-arn": { type: "string" },
@@ -23,24 +23,37 @@ export const deployOptions = {
   audience: { type: "string" },
   "web-identity-token-file": { type: "string" },
   "role-session-name": { type: "string" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 export class UsageError extends Error {}
 
 /**
+ * Parses the arguments of deploy, diff or verify (`name`, as `keyship diff`, prefixes misuse messages):
+ * the params, or the exit code when the command is done already (0 after --help, 2 after misuse).
+ */
+export function parseDeployCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  name: string,
+  usage: string,
+): DeployParams | number {
+  const parsed = parseCommand(argv, deployOptions, usage, { name, positionals: false });
+  if (typeof parsed === "number") return parsed;
+  try {
+    return deployParams(parsed, env);
+  } catch (e) {
+    return misuse(`${name}: ${(e as Error).message}`, usage);
+  }
+}
+
+/**
  * Options after `--container NAME` apply to that container until the next `--container`; `--env` before any
  * `--container` applies to every container, `--image`/`--image-from` before any to the only container.
  */
-export function parseDeployArgs(argv: string[], env: NodeJS.ProcessEnv): DeployParams & { help: boolean } {
-  const { values, tokens } = parseArgs({
-    args: argv,
-    options: deployOptions,
-    tokens: true,
-    allowPositionals: false,
-    strict: true,
-  });
-  if (values.help) return { help: true } as DeployParams & { help: boolean };
+function deployParams(
+  { values, tokens }: Parsed<typeof deployOptions>,
+  env: NodeJS.ProcessEnv,
+): DeployParams {
   const containers: ContainerSpec[] = [];
   const global: ContainerSpec = {};
   let current: ContainerSpec = global;
@@ -90,7 +103,6 @@ export function parseDeployArgs(argv: string[], env: NodeJS.ProcessEnv): DeployP
   };
   const keep = int("keep-revisions", values["keep-revisions"]);
   return {
-    help: false,
     region: region!,
     cluster: values.cluster!,
     service: values.service!,

@@ -2,7 +2,7 @@
 
 import { runDeploy } from "../client/deploy/run.ts";
 import { addMask, appendSummary, setOutput } from "../client/github/commands.ts";
-import { parseDeployArgs, UsageError } from "./deploy-args.ts";
+import { parseDeployCommand, UsageError } from "./deploy-args.ts";
 
 export const usage = `Usage: keyship deploy --region REGION --cluster C --service S --task-definition FILE
                       [--role-arn ARN] [--container NAME (--image REF | --image-from SRC [--image REPO[:TAG]]) [--env NAME=VALUE ...]] ...
@@ -37,17 +37,8 @@ Example:
 `;
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let params: ReturnType<typeof parseDeployArgs>;
-  try {
-    params = parseDeployArgs(argv, env);
-  } catch (e) {
-    process.stderr.write(`keyship deploy: ${(e as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (params.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+  const params = parseDeployCommand(argv, env, "keyship deploy", usage);
+  if (typeof params === "number") return params;
   const inActions = env.GITHUB_ACTIONS === "true";
   const io = { env, write: (line: string) => process.stdout.write(`${line}\n`) };
   const result = await runDeploy(params, {

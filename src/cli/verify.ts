@@ -6,7 +6,7 @@ import { renderTaskDefinition } from "../client/deploy/render.ts";
 import { connect, loadTaskDefinitionFile } from "../client/deploy/run.ts";
 import { stripTaskDefinition } from "../client/deploy/strip.ts";
 import { verify } from "../client/deploy/verify.ts";
-import { parseDeployArgs } from "./deploy-args.ts";
+import { parseDeployCommand } from "./deploy-args.ts";
 
 export const usage = `Usage: keyship verify (the arguments of keyship deploy)
 
@@ -16,17 +16,8 @@ service exist. Checks the role may not perform are SKIPPED with the reason. Exit
 `;
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let params: ReturnType<typeof parseDeployArgs>;
-  try {
-    params = parseDeployArgs(argv, env);
-  } catch (e) {
-    process.stderr.write(`keyship verify: ${(e as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (params.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+  const params = parseDeployCommand(argv, env, "keyship verify", usage);
+  if (typeof params === "number") return params;
   const log = (l: string) => process.stdout.write(`${l}\n`);
   let clients: Awaited<ReturnType<typeof connect>>;
   try {
