@@ -1,10 +1,10 @@
 // `keyship ecr login`: an ECR authorization token written into docker's and/or podman's auth file, never onto argv.
-import { parseArgs } from "node:util";
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { CredentialsError } from "../client/credentials/errors.ts";
 import { resolveCredentials } from "../client/credentials/resolve.ts";
 import { addMask, setOutput } from "../client/github/commands.ts";
 import { type AuthFileKind, authFilePath, writeAuthEntry } from "../client/image/auth-file.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship ecr login [--region REGION] [--role-arn ARN] [--registry-ids ID,...] [--for docker|podman|both]
                          [--auth-file PATH] [--print-host]
@@ -18,33 +18,22 @@ Credentials as for keyship deploy (OIDC in a GitHub job with --role-arn, token f
 Output: one line per registry host; with GITHUB_OUTPUT set, the output \`registry\` (one registry only).
 `;
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
       region: { type: "string" },
       "role-arn": { type: "string" },
       "registry-ids": { type: "string" },
       for: { type: "string", default: "both" },
       "auth-file": { type: "string" },
       "print-host": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-}
-
-export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(argv));
-  } catch (e) {
-    process.stderr.write(`keyship ecr login: ${(e as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+    usage,
+    { name: "keyship ecr login", positionals: false },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const kinds: AuthFileKind[] =
     values.for === "both"
@@ -52,12 +41,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       : values.for === "docker" || values.for === "podman"
         ? [values.for]
         : [];
-  if (!region || kinds.length === 0) {
-    process.stderr.write(
-      `keyship ecr login: ${!region ? "missing --region" : "--for is docker, podman or both"}\n\n${usage}`,
+  if (!region || kinds.length === 0)
+    return misuse(
+      `keyship ecr login: ${!region ? "missing --region" : "--for is docker, podman or both"}`,
+      usage,
     );
-    return 2;
-  }
   const inActions = env.GITHUB_ACTIONS === "true";
   const io = { env, write: (line: string) => process.stdout.write(`${line}\n`) };
   const mask = inActions ? (s: string) => addMask(io, s) : () => {};

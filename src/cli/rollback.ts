@@ -1,9 +1,9 @@
 // `keyship rollback`: put a service back on its previous task definition revision and watch the rollout.
-import { parseArgs } from "node:util";
 import { CredentialsError } from "../client/credentials/errors.ts";
 import { rollback } from "../client/deploy/rollback.ts";
 import { connect } from "../client/deploy/run.ts";
 import { systemClock } from "../core/clock.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship rollback --region REGION --cluster C --service S [--role-arn ARN] [--to REVISION]
                         [--wait-minutes N] [--dry-run]
@@ -13,10 +13,10 @@ keyship deploy does. Without ecs:ListTaskDefinitions it tries revision numbers N
 Exit codes as keyship deploy: 0 stable, 1 error, 2 usage, 3 failed, 4 timed out.
 `;
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
       region: { type: "string" },
       cluster: { type: "string" },
       service: { type: "string" },
@@ -24,28 +24,15 @@ function parse(argv: string[]) {
       to: { type: "string" },
       "wait-minutes": { type: "string", default: "30" },
       "dry-run": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-}
-
-export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(argv));
-  } catch (e) {
-    process.stderr.write(`keyship rollback: ${(e as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+    usage,
+    { name: "keyship rollback", positionals: false },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region || !values.cluster || !values.service) {
-    process.stderr.write(`keyship rollback: --region, --cluster and --service are required\n\n${usage}`);
-    return 2;
-  }
+  if (!region || !values.cluster || !values.service)
+    return misuse("keyship rollback: --region, --cluster and --service are required", usage);
   const log = (l: string) => process.stdout.write(`${l}\n`);
   try {
     const clients = await connect(
