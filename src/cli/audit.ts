@@ -3,7 +3,6 @@
 
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { auditInventory } from "../client/audit/audit.ts";
 import { loadJsonTarget, TargetError } from "../client/audit/json-target.ts";
@@ -11,6 +10,7 @@ import { loadLiveTarget } from "../client/audit/live-roles.ts";
 import { type RoleInventory, SEVERITIES, type Severity, severityRank } from "../client/audit/model.ts";
 import { formatJson, formatSarif, formatTable } from "../client/audit/report-format.ts";
 import { loadTerraformTarget } from "../client/audit/terraform-roles.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship audit TARGET [--format table|json|sarif] [--fail-on low|medium|high|critical]
        keyship audit --terraform DIR [--terraform DIR …] [options]
@@ -77,11 +77,10 @@ export async function loadInventory(a: TargetArgs): Promise<RoleInventory> {
   return loadJsonTarget(a.target);
 }
 
-function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
       format: { type: "string", default: "table" },
       "fail-on": { type: "string", default: "high" },
       terraform: { type: "string", multiple: true },
@@ -93,24 +92,11 @@ function parseOptions(argv: string[]) {
       account: { type: "string" },
       region: { type: "string" },
       output: { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-}
-
-export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
+    usage,
+  );
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   const problems: string[] = [];
   if (!["table", "json", "sarif"].includes(values.format))
     problems.push(`--format must be table, json or sarif`);
@@ -119,10 +105,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) problems.push("name one TARGET");
   if (!positionals.length && !values.terraform?.length && !values.live) problems.push("missing TARGET");
   if (values.repo && !/^[^/\s]+\/[^/\s]+$/.test(values.repo)) problems.push("--repo must be OWNER/REPO");
-  if (problems.length) {
-    process.stderr.write(`${problems.join("\n")}\n\n${usage}`);
-    return 2;
-  }
+  if (problems.length) return misuse(problems.join("\n"), usage);
   let inventory: RoleInventory;
   try {
     inventory = await loadInventory({

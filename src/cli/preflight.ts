@@ -1,11 +1,11 @@
 // `keyship preflight`: will this workflow's AWS calls be allowed? Checked step by step with the IAM
 // engine against the roles in a Terraform configuration or in the twin, before any deploy.
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import type { RoleInventory } from "../client/audit/model.ts";
 import { inferHome, parseTrust, webIdentityStatements } from "../client/audit/trust-policy.ts";
 import { preflight } from "../client/preflight/preflight.ts";
 import { formatPreflight } from "../client/preflight/report-format.ts";
+import { misuse, parseCommand } from "./args.ts";
 import { loadInventory } from "./audit.ts";
 
 export const usage = `Usage: keyship preflight WORKFLOW.yml [--terraform DIR …] [--state DIR] [--repo OWNER/REPO]
@@ -31,25 +31,6 @@ Options:
 Exit codes: 0 every call allowed, 1 a call would be denied (or a step cannot work), 2 usage error.
 `;
 
-function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      terraform: { type: "string", multiple: true },
-      state: { type: "string" },
-      repo: { type: "string" },
-      event: { type: "string" },
-      ref: { type: "string" },
-      job: { type: "string" },
-      workspace: { type: "string" },
-      account: { type: "string" },
-      format: { type: "string", default: "table" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
-
 /** The repository a role's trust policy is written for, when the user did not say. */
 function repoFromRoles(inv: RoleInventory): string | undefined {
   for (const r of inv.roles) {
@@ -62,18 +43,23 @@ function repoFromRoles(inv: RoleInventory): string | undefined {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      terraform: { type: "string", multiple: true },
+      state: { type: "string" },
+      repo: { type: "string" },
+      event: { type: "string" },
+      ref: { type: "string" },
+      job: { type: "string" },
+      workspace: { type: "string" },
+      account: { type: "string" },
+      format: { type: "string", default: "table" },
+    },
+    usage,
+  );
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   const problems: string[] = [];
   if (positionals.length !== 1) problems.push("name one WORKFLOW.yml");
   if (!["table", "json"].includes(values.format)) problems.push("--format must be table or json");
@@ -84,10 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     if (existsSync(".keyship")) state = ".keyship";
     else problems.push("name where the roles are: --terraform DIR or --state DIR");
   }
-  if (problems.length) {
-    process.stderr.write(`${problems.join("\n")}\n\n${usage}`);
-    return 2;
-  }
+  if (problems.length) return misuse(problems.join("\n"), usage);
   const workflowPath = positionals[0]!;
   try {
     const workflowText = await readFile(workflowPath, "utf8");
