@@ -33,7 +33,12 @@ export function authenticate(
 ): AuthOutcome {
   const m = authorization ? /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization) : null;
   if (!m) return { ok: false, status: 401 };
-  const decoded = Buffer.from(m[1]!, "base64").toString("utf8");
+  // Node's decoder stops at the first '=' and skips stray characters; accept only text that is
+  // exactly the base64 of what it decodes to, as a strict decoder (Go's, ECR's) would.
+  const bytes = Buffer.from(m[1]!, "base64");
+  const unpadded = (s: string) => s.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/");
+  if (unpadded(bytes.toString("base64")) !== unpadded(m[1]!)) return { ok: false, status: 401 };
+  const decoded = bytes.toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon < 0 || decoded.slice(0, colon) !== "AWS") return { ok: false, status: 401 };
   const claims = verifyToken(opts.tokenSecret, decoded.slice(colon + 1));
