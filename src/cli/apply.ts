@@ -31,22 +31,14 @@ Exit codes: 0 applied (or nothing to do), 1 error, 2 usage error, 3 applied with
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parse> | Error;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        state: { type: "string" },
-        var: { type: "string", multiple: true },
-        "var-file": { type: "string", multiple: true },
-        plan: { type: "boolean" },
-        region: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parse(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    parsed = err as Error;
+  }
+  if (parsed instanceof Error) {
+    process.stderr.write(`${parsed.message}\n\n${usage}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -99,4 +91,19 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await target.close();
   }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      state: { type: "string" },
+      var: { type: "string", multiple: true },
+      "var-file": { type: "string", multiple: true },
+      plan: { type: "boolean" },
+      region: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
 }

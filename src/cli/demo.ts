@@ -19,22 +19,17 @@ in process and pushed through the registry API. It says which.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
+  let parsed: ReturnType<typeof parse> | Error;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        containers: { type: "string", default: "auto" },
-        state: { type: "string" },
-        workflow: { type: "string", multiple: true },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    parsed = parse(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    parsed = err as Error;
+  }
+  if (parsed instanceof Error) {
+    process.stderr.write(`${parsed.message}\n\n${usage}`);
     return 2;
   }
+  const { values } = parsed;
   if (values.help) {
     process.stdout.write(usage);
     return 0;
@@ -82,4 +77,17 @@ export async function run(argv: string[]): Promise<number> {
       `\nService sample_ecs_service: ${s.running}/${s.desired} running on ${s.taskDefinition.replace(/^.*task-definition\//, "")} (image ${s.image})${ok ? ", stable." : "."}`,
     );
   return ok ? 0 : 1;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      containers: { type: "string", default: "auto" },
+      state: { type: "string" },
+      workflow: { type: "string", multiple: true },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
 }

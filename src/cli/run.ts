@@ -28,24 +28,14 @@ Exit codes: 0 the job succeeded, 1 a step failed, 2 usage error.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parse> | Error;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        state: { type: "string", default: ".keyship" },
-        repo: { type: "string", default: "example-org/sample-app" },
-        event: { type: "string" },
-        ref: { type: "string" },
-        job: { type: "string" },
-        secret: { type: "string", multiple: true },
-        region: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parse(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    parsed = err as Error;
+  }
+  if (parsed instanceof Error) {
+    process.stderr.write(`${parsed.message}\n\n${usage}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -95,4 +85,21 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await target.close();
   }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      state: { type: "string", default: ".keyship" },
+      repo: { type: "string", default: "example-org/sample-app" },
+      event: { type: "string" },
+      ref: { type: "string" },
+      job: { type: "string" },
+      secret: { type: "string", multiple: true },
+      region: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
 }

@@ -6,6 +6,7 @@ import {
   type ImageTagMutability,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
+  type Repository,
 } from "@aws-sdk/client-ecr";
 import {
   type ContainerDefinition,
@@ -17,6 +18,7 @@ import {
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
   type Service,
+  type TaskDefinition,
   UpdateClusterCommand,
   UpdateServiceCommand,
   type UpdateServiceCommandInput,
@@ -54,7 +56,7 @@ export const ecrRepository: ResourceType = {
       registry_id: ctx.accountId,
       repository_url: new Unknown(),
     };
-    let live;
+    let live: Repository | undefined;
     try {
       live = (await ctx.clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })))
         .repositories?.[0];
@@ -232,7 +234,7 @@ export const ecsTaskDefinition: ResourceType = {
       arn: new Unknown(),
       revision: new Unknown(),
     };
-    let live;
+    let live: TaskDefinition | undefined;
     try {
       live = (await ctx.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })))
         .taskDefinition;
@@ -245,7 +247,7 @@ export const ecsTaskDefinition: ResourceType = {
       const td = out.taskDefinition;
       return { ...attrs, arn: td?.taskDefinitionArn ?? "", revision: td?.revision ?? 0 };
     };
-    if (!live || live.status !== "ACTIVE") {
+    if (live?.status !== "ACTIVE") {
       return {
         action: "create",
         changes: [`+ family = ${show(family)}`, `+ ${containers.length} container definition(s)`],

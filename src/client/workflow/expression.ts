@@ -485,8 +485,7 @@ function hashFiles(patterns: string[], workspace: string): string {
 export function interpolate(text: string, env: EvalEnv): ExprValue {
   const re = /\$\{\{([\s\S]*?)\}\}/g;
   const parts: { start: number; end: number; expr: string }[] = [];
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) parts.push({ start: m.index, end: m.index + m[0].length, expr: m[1]! });
+  for (const m of text.matchAll(re)) parts.push({ start: m.index, end: m.index + m[0].length, expr: m[1]! });
   if (!parts.length) return text;
   if (parts.length === 1 && parts[0]!.start === 0 && parts[0]!.end === text.length) {
     return evaluate(parseExpression(parts[0]!.expr), env);

@@ -28,7 +28,6 @@ import {
   canRequestIdToken,
   type Job,
   loadWorkflow,
-  type Step,
   stepName,
   type Workflow,
   WorkflowError,
