@@ -64,10 +64,11 @@ Usage: keyship <command> [options]     (keyship <command> --help for a command's
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`)
   .join("\n")}
 
-Exit codes: 0 success, 1 the operation failed (deploy failed, finding at --fail-on, denied), 2 usage error.
+Exit codes: 0 success, 1 the operation failed (deploy failed, finding at --fail-on, denied), 2 usage
+error; some commands add their own (see their --help).
 `;
 
 export async function main(argv: string[]): Promise<number> {
