@@ -19,8 +19,6 @@ in process and pushed through the registry API. It says which.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  // The demo must read cleanly on Node 20: the SDK's Node-version notice is not part of the story.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let parsed: ReturnType<typeof parse> | Error;
   try {
     parsed = parse(argv);

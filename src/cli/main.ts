@@ -1,6 +1,10 @@
 // keyship's command line: the usage text is the docs; each command lives in its own file.
 import { pathToFileURL } from "node:url";
 
+// The AWS SDK prints a notice on every client on Node 20 (past end of life); it clutters every command's
+// output. Set before any SDK module loads (commands are imported lazily below); a user's own value wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 /** One line per command, in the order the usage text shows them. */
