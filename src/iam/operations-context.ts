@@ -3,7 +3,14 @@
 import type { OperationInput, RequestContext, TwinRuntime } from "../core/service.ts";
 import { validationError } from "../http/aws-error.ts";
 import type { Store } from "../store/sqlite.ts";
-import { InvalidInput, LimitExceeded, NoSuchEntity, policyProblemError, ValidationError } from "./errors.ts";
+import {
+  DeleteConflict,
+  InvalidInput,
+  LimitExceeded,
+  NoSuchEntity,
+  policyProblemError,
+  ValidationError,
+} from "./errors.ts";
 import type { IamRole, IamUser, Tag } from "./model.ts";
 import { type PolicyKind, policySize, type ValidateOptions, validatePolicy } from "./policy.ts";
 import type { IamStore, PolicyRecord } from "./store.ts";
@@ -36,6 +43,37 @@ export function requireRole(iam: IamStore, name: string): IamRole {
   const role = iam.getRole(name);
   if (!role) throw new NoSuchEntity(`The role with name ${name} cannot be found.`);
   return role;
+}
+
+/**
+ * Authorizes `action` on the user or role a request names: on its ARN with its aws:ResourceTag keys, or on
+ * the path-less ARN when it does not exist (the operation answers NoSuchEntity after that).
+ */
+export function authorizeEntity(
+  d: IamDeps,
+  ctx: RequestContext,
+  kind: "user" | "role",
+  name: string,
+  action: string,
+  extra: Record<string, string | string[]> = {},
+): void {
+  const e = kind === "user" ? d.iam.getUser(name) : d.iam.getRole(name);
+  ctx.authorize({
+    action,
+    resource: e?.Arn ?? (kind === "user" ? userArn : roleArn)(d.rt.accountId, "/", name),
+    context: { ...resourceTagContext(e?.Tags), ...extra },
+  });
+}
+
+/**
+ * A user or role is deleted only once no managed policy is attached and no inline policy is left
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html, id_roles_manage_delete.html).
+ */
+export function checkNoPolicies(iam: IamStore, kind: "user" | "role", name: string): void {
+  if (iam.attachedPolicies(kind, name).length > 0)
+    throw new DeleteConflict("Cannot delete entity, must detach all policies first.");
+  if (iam.inlinePoliciesOf(kind, name).length > 0)
+    throw new DeleteConflict("Cannot delete entity, must delete policies first.");
 }
 
 /** A policy ARN must at least look like one before IAM looks it up. */
@@ -151,6 +189,14 @@ export function requestTagContext(tags: readonly Tag[]): Record<string, string |
   const ctx: Record<string, string | string[]> = { "aws:TagKeys": tags.map((t) => t.Key) };
   for (const t of tags) ctx[`aws:RequestTag/${t.Key}`] = t.Value;
   return ctx;
+}
+
+/** CreateUser's and CreateRole's keys: the request's tags and the permissions boundary it sets. */
+export function createEntityContext(
+  tags: readonly Tag[],
+  boundaryArn: string | undefined,
+): Record<string, string | string[]> {
+  return { ...requestTagContext(tags), ...(boundaryArn ? { "iam:PermissionsBoundary": boundaryArn } : {}) };
 }
 
 /** aws:ResourceTag/<k> for a call on an existing, tagged resource. */

@@ -6,6 +6,7 @@ import type { Operation, RequestContext } from "../core/service.ts";
 import { LimitExceeded, NoSuchEntity } from "./errors.ts";
 import type { IamRole, IamUser } from "./model.ts";
 import {
+  authorizeEntity,
   checkInlineAggregate,
   checkPolicy,
   checkTagCount,
@@ -14,7 +15,6 @@ import {
   requireAttachable,
   requireRole,
   requireUser,
-  resourceTagContext,
   tagsOf,
 } from "./operations-context.ts";
 import { checkInput, encodeDocument, listOf, paginate, required, shapes } from "./operations-input.ts";
@@ -40,26 +40,12 @@ export function principalPolicyOperations(d: IamDeps, kind: Kind): Record<string
     const e: IamUser | IamRole = kind === "User" ? requireUser(iam, name) : requireRole(iam, name);
     return { name: "UserName" in e ? e.UserName : e.RoleName, arn: e.Arn, tags: e.Tags };
   };
-  /** The resource ARN to authorize: the entity's, or the path-less form when it does not exist. */
-  const arnFor = (name: string): { arn: string; tags: IamUser["Tags"] } => {
-    const e = kind === "User" ? iam.getUser(name) : iam.getRole(name);
-    return e
-      ? { arn: e.Arn, tags: e.Tags }
-      : { arn: `arn:aws:iam::${d.rt.accountId}:${k}/${name}`, tags: [] };
-  };
   const authorize = (
     ctx: RequestContext,
     op: string,
     name: string,
     extra: Record<string, string | string[]> = {},
-  ) => {
-    const target = arnFor(name);
-    ctx.authorize({
-      action: `iam:${op}`,
-      resource: target.arn,
-      context: { ...resourceTagContext(target.tags), ...extra },
-    });
-  };
+  ) => authorizeEntity(d, ctx, k, name, `iam:${op}`, extra);
 
   const ops: Record<string, Operation> = {
     [`Put${kind}Policy`]: (input, ctx) => {

@@ -2,14 +2,15 @@
 // Trust policies are validated as IAM does on write (iam-policy.md §4, sts.md §7) including the GitHub
 // guardrail (sts.md §8). https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
 import type { Operation, RequestContext } from "../core/service.ts";
-import { DeleteConflict, EntityAlreadyExists, MalformedPolicyDocument } from "./errors.ts";
+import { EntityAlreadyExists, MalformedPolicyDocument } from "./errors.ts";
 import type { IamRole } from "./model.ts";
 import {
+  authorizeEntity,
+  checkNoPolicies,
   checkPolicy,
+  createEntityContext,
   type IamDeps,
-  requestTagContext,
   requireRole,
-  resourceTagContext,
   roleArn,
   tagsOf,
 } from "./operations-context.ts";
@@ -50,19 +51,8 @@ function principalExists(d: IamDeps, arn: string): boolean {
 
 export function roleOperations(d: IamDeps): Record<string, Operation> {
   const { iam, store, rt } = d;
-  const authorize = (
-    ctx: RequestContext,
-    action: string,
-    name: string,
-    extra: Record<string, string | string[]> = {},
-  ) => {
-    const r = iam.getRole(name);
-    ctx.authorize({
-      action,
-      resource: r?.Arn ?? roleArn(rt.accountId, "/", name),
-      context: { ...resourceTagContext(r?.Tags), ...extra },
-    });
-  };
+  const authorize = (ctx: RequestContext, action: string, name: string) =>
+    authorizeEntity(d, ctx, "role", name, action);
 
   return {
     CreateRole: (input, ctx) => {
@@ -82,10 +72,7 @@ export function roleOperations(d: IamDeps): Record<string, Operation> {
       ctx.authorize({
         action: "iam:CreateRole",
         resource: roleArn(rt.accountId, path, name),
-        context: {
-          ...requestTagContext(tags),
-          ...(boundaryArn ? { "iam:PermissionsBoundary": boundaryArn } : {}),
-        },
+        context: createEntityContext(tags, boundaryArn),
       });
       return store.tx(() => {
         if (iam.getRole(name)) throw new EntityAlreadyExists(`Role with name ${name} already exists.`);
@@ -161,11 +148,7 @@ export function roleOperations(d: IamDeps): Record<string, Operation> {
       authorize(ctx, "iam:DeleteRole", input.RoleName);
       return store.tx(() => {
         const role = requireRole(iam, input.RoleName);
-        // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html
-        if (iam.attachedPolicies("role", role.RoleName).length > 0)
-          throw new DeleteConflict("Cannot delete entity, must detach all policies first.");
-        if (iam.inlinePoliciesOf("role", role.RoleName).length > 0)
-          throw new DeleteConflict("Cannot delete entity, must delete policies first.");
+        checkNoPolicies(iam, "role", role.RoleName);
         iam.deleteRole(role.RoleName);
         return undefined;
       });

@@ -5,11 +5,12 @@ import type { Operation, RequestContext } from "../core/service.ts";
 import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from "./errors.ts";
 import type { AccessKeyRecord, IamUser } from "./model.ts";
 import {
+  authorizeEntity,
   callerUserName,
+  checkNoPolicies,
+  createEntityContext,
   type IamDeps,
-  requestTagContext,
   requireUser,
-  resourceTagContext,
   tagsOf,
   userArn,
 } from "./operations-context.ts";
@@ -63,19 +64,8 @@ export function createUserRecord(d: IamDeps, name: string, path: string, boundar
 
 export function userOperations(d: IamDeps): Record<string, Operation> {
   const { iam, store, rt } = d;
-  const target = (name: string) => {
-    const u = iam.getUser(name);
-    return { resource: u?.Arn ?? userArn(rt.accountId, "/", name), context: resourceTagContext(u?.Tags) };
-  };
-  const authorize = (
-    ctx: RequestContext,
-    action: string,
-    name: string,
-    extra: Record<string, string | string[]> = {},
-  ) => {
-    const t = target(name);
-    ctx.authorize({ action, resource: t.resource, context: { ...t.context, ...extra } });
-  };
+  const authorize = (ctx: RequestContext, action: string, name: string) =>
+    authorizeEntity(d, ctx, "user", name, action);
   const findKey = (userName: string, id: string): AccessKeyRecord => {
     const key = iam.getAccessKey(id);
     if (!key || key.UserName.toLowerCase() !== userName.toLowerCase())
@@ -98,10 +88,7 @@ export function userOperations(d: IamDeps): Record<string, Operation> {
       ctx.authorize({
         action: "iam:CreateUser",
         resource: userArn(rt.accountId, path, name),
-        context: {
-          ...requestTagContext(tags),
-          ...(boundaryArn ? { "iam:PermissionsBoundary": boundaryArn } : {}),
-        },
+        context: createEntityContext(tags, boundaryArn),
       });
       return store.tx(() => {
         if (iam.getUser(name)) throw new EntityAlreadyExists(`User with name ${name} already exists.`);
@@ -135,10 +122,7 @@ export function userOperations(d: IamDeps): Record<string, Operation> {
       return store.tx(() => {
         const user = requireUser(iam, name);
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html: what must go first.
-        if (iam.attachedPolicies("user", user.UserName).length > 0)
-          throw new DeleteConflict("Cannot delete entity, must detach all policies first.");
-        if (iam.inlinePoliciesOf("user", user.UserName).length > 0)
-          throw new DeleteConflict("Cannot delete entity, must delete policies first.");
+        checkNoPolicies(iam, "user", user.UserName);
         if (iam.accessKeysOf(user.UserName).length > 0)
           throw new DeleteConflict("Cannot delete entity, must delete access keys first.");
         iam.deleteUser(user.UserName);
