@@ -28,6 +28,8 @@ export interface SchedulerOptions {
   /** scheduler period (specs/ecs.md §11 `ecs.tickMs`) */
   tickMs: number;
   stoppedTaskRetentionSeconds: number;
+  /** period while tasks are changing state or a rollout is in progress. Default 50 ms */
+  busyTickMs?: number;
   timer?: Timer;
   log: (line: string) => void;
 }
@@ -39,6 +41,8 @@ export class Scheduler {
   #running: Promise<void> | undefined;
   #again = false;
   #closed = true;
+  /** something is in motion (tasks starting or stopping, a rollout in progress): tick faster */
+  #busy = false;
 
   constructor(options: SchedulerOptions) {
     this.#o = options;
@@ -76,7 +80,8 @@ export class Scheduler {
         if (this.#again) {
           this.#again = false;
           this.#schedule(0);
-        } else this.#schedule(this.#o.tickMs);
+        } else
+          this.#schedule(this.#busy ? Math.min(this.#o.tickMs, this.#o.busyTickMs ?? 50) : this.#o.tickMs);
       });
     }, ms);
   }
@@ -147,6 +152,7 @@ export class Scheduler {
     await Promise.all(released.map((t) => runtime.release(t).catch(() => {})));
 
     // 2. Reconcile services.
+    let busy = live.some((t) => t.lastStatus !== "RUNNING" || t.desiredStatus !== "RUNNING");
     for (const svc of ecs.servicesToSchedule()) {
       const decision = ecs.tx(() => {
         const cur = ecs.getService(svc.serviceArn);
@@ -154,6 +160,7 @@ export class Scheduler {
         const tasks = ecs.serviceTasks(cur.clusterArn, cur.serviceName);
         const a = reconcile(cur, tasks, now, this.#o.config, this.#o.ids);
         ecs.putService(a.service);
+        if (a.service.steadySince === 0) busy = true;
         const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
         for (const p of a.taskPatches) {
           const t = byArn.get(p.taskArn);
@@ -204,6 +211,7 @@ export class Scheduler {
       }
     }
 
+    this.#busy = busy;
     ecs.purgeStoppedBefore(now - this.#o.stoppedTaskRetentionSeconds * 1000);
   }
 }
