@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { jobEnv } from "../../cli/job-env.ts";
+import { jobEnv } from "../../oidc/job-env.ts";
 import {
   type ActionContext,
   ActionFailure,
