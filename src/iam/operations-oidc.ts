@@ -6,14 +6,9 @@ import { createHash } from "node:crypto";
 import type { Operation, RequestContext } from "../core/service.ts";
 import { EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity, ValidationError } from "./errors.ts";
 import type { OidcProvider } from "./model.ts";
-import {
-  checkTagCount,
-  type IamDeps,
-  requestTagContext,
-  resourceTagContext,
-  tagsOf,
-} from "./operations-context.ts";
-import { checkInput, listOf, paginate, required, shapes } from "./operations-input.ts";
+import { type IamDeps, requestTagContext, resourceTagContext, tagsOf } from "./operations-context.ts";
+import { checkInput, listOf, required, shapes } from "./operations-input.ts";
+import { tagOperations } from "./operations-tags.ts";
 
 const THUMBPRINTS_PER_PROVIDER = 5;
 const CLIENT_IDS_PER_PROVIDER = 100;
@@ -192,44 +187,16 @@ export function oidcOperations(d: IamDeps): Record<string, Operation> {
       });
     },
 
-    TagOpenIDConnectProvider: (input, ctx) => {
-      checkInput(input, { OpenIDConnectProviderArn: required(shapes.arn), Tags: required(shapes.tagList) });
-      const tags = tagsOf(input.Tags);
-      authorize(ctx, "iam:TagOpenIDConnectProvider", input.OpenIDConnectProviderArn, requestTagContext(tags));
-      return store.tx(() => {
-        const p = requireProvider(input.OpenIDConnectProviderArn);
-        checkTagCount(p.Tags, tags);
-        iam.putTags("oidc", p.Arn, tags);
-        return undefined;
-      });
-    },
-
-    UntagOpenIDConnectProvider: (input, ctx) => {
-      checkInput(input, {
-        OpenIDConnectProviderArn: required(shapes.arn),
-        TagKeys: required(shapes.tagKeyList),
-      });
-      const keys = listOf(input.TagKeys);
-      authorize(ctx, "iam:UntagOpenIDConnectProvider", input.OpenIDConnectProviderArn, {
-        "aws:TagKeys": keys,
-      });
-      return store.tx(() => {
-        const p = requireProvider(input.OpenIDConnectProviderArn);
-        iam.removeTags("oidc", p.Arn, keys);
-        return undefined;
-      });
-    },
-
-    ListOpenIDConnectProviderTags: (input, ctx) => {
-      checkInput(input, {
-        OpenIDConnectProviderArn: required(shapes.arn),
-        Marker: shapes.marker,
-        MaxItems: shapes.maxItems,
-      });
-      authorize(ctx, "iam:ListOpenIDConnectProviderTags", input.OpenIDConnectProviderArn);
-      const p = requireProvider(input.OpenIDConnectProviderArn);
-      const { page, ...rest } = paginate(sortedTags(p), input);
-      return { Tags: page, ...rest };
-    },
+    ...tagOperations(d, {
+      noun: "OpenIDConnectProvider",
+      member: "OpenIDConnectProviderArn",
+      shape: shapes.arn,
+      authorize,
+      writable: (arn) => {
+        const p = requireProvider(arn);
+        return { kind: "oidc", owner: p.Arn, tags: p.Tags };
+      },
+      listed: (arn) => sortedTags(requireProvider(arn)),
+    }),
   };
 }

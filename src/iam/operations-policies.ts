@@ -5,7 +5,6 @@ import type { Operation, RequestContext } from "../core/service.ts";
 import { DeleteConflict, EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity } from "./errors.ts";
 import {
   checkPolicy,
-  checkTagCount,
   type IamDeps,
   policyArn,
   requestTagContext,
@@ -13,15 +12,8 @@ import {
   resourceTagContext,
   tagsOf,
 } from "./operations-context.ts";
-import {
-  boolOf,
-  checkInput,
-  encodeDocument,
-  listOf,
-  paginate,
-  required,
-  shapes,
-} from "./operations-input.ts";
+import { boolOf, checkInput, encodeDocument, paginate, required, shapes } from "./operations-input.ts";
+import { tagOperations } from "./operations-tags.ts";
 import type { PolicyRecord } from "./store.ts";
 
 /** "A managed policy can have up to five versions" (access_policies_managed-versioning.html). */
@@ -285,39 +277,16 @@ export function policyOperations(d: IamDeps): Record<string, Operation> {
       };
     },
 
-    TagPolicy: (input, ctx) => {
-      checkInput(input, { PolicyArn: required(shapes.arn), Tags: required(shapes.tagList) });
-      const tags = tagsOf(input.Tags);
-      authorize(ctx, "iam:TagPolicy", input.PolicyArn, requestTagContext(tags));
-      return store.tx(() => {
-        const p = customerPolicy(input.PolicyArn);
-        checkTagCount(iam.getTags("policy", p.Arn), tags);
-        iam.putTags("policy", p.Arn, tags);
-        return undefined;
-      });
-    },
-
-    UntagPolicy: (input, ctx) => {
-      checkInput(input, { PolicyArn: required(shapes.arn), TagKeys: required(shapes.tagKeyList) });
-      const keys = listOf(input.TagKeys);
-      authorize(ctx, "iam:UntagPolicy", input.PolicyArn, { "aws:TagKeys": keys });
-      return store.tx(() => {
-        const p = customerPolicy(input.PolicyArn);
-        iam.removeTags("policy", p.Arn, keys);
-        return undefined;
-      });
-    },
-
-    ListPolicyTags: (input, ctx) => {
-      checkInput(input, {
-        PolicyArn: required(shapes.arn),
-        Marker: shapes.marker,
-        MaxItems: shapes.maxItems,
-      });
-      authorize(ctx, "iam:ListPolicyTags", input.PolicyArn);
-      const p = requirePolicy(iam, input.PolicyArn);
-      const { page, ...rest } = paginate(iam.getTags("policy", p.Arn), input);
-      return { Tags: page, ...rest };
-    },
+    ...tagOperations(d, {
+      noun: "Policy",
+      member: "PolicyArn",
+      shape: shapes.arn,
+      authorize,
+      writable: (arn) => {
+        const p = customerPolicy(arn);
+        return { kind: "policy", owner: p.Arn, tags: iam.getTags("policy", p.Arn) };
+      },
+      listed: (arn) => iam.getTags("policy", requirePolicy(iam, arn).Arn),
+    }),
   };
 }

@@ -1,5 +1,6 @@
 // The operations users and roles share, generated for each: inline policies (Put/Get/Delete/List*Policy),
-// managed policy attachments (Attach/Detach/ListAttached*Policies), tags (Tag/Untag/List*Tags) and the
+// managed policy attachments (Attach/Detach/ListAttached*Policies), tags (Tag/Untag/List*Tags, from
+// operations-tags.ts) and the
 // permissions boundary (Put/Delete*PermissionsBoundary).
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html
 import type { Operation, RequestContext } from "../core/service.ts";
@@ -9,15 +10,13 @@ import {
   authorizeEntity,
   checkInlineAggregate,
   checkPolicy,
-  checkTagCount,
   type IamDeps,
-  requestTagContext,
   requireAttachable,
   requireRole,
   requireUser,
-  tagsOf,
 } from "./operations-context.ts";
-import { checkInput, encodeDocument, listOf, paginate, required, shapes } from "./operations-input.ts";
+import { checkInput, encodeDocument, paginate, required, shapes } from "./operations-input.ts";
+import { tagOperations } from "./operations-tags.ts";
 
 type Kind = "User" | "Role";
 
@@ -153,43 +152,17 @@ export function principalPolicyOperations(d: IamDeps, kind: Kind): Record<string
       return { AttachedPolicies: page, ...rest };
     },
 
-    [`Tag${kind}`]: (input, ctx) => {
-      checkInput(input, { [nameMember]: required(nameShape), Tags: required(shapes.tagList) });
-      const name = input[nameMember] as string;
-      const tags = tagsOf(input.Tags);
-      authorize(ctx, `Tag${kind}`, name, requestTagContext(tags));
-      return store.tx(() => {
+    ...tagOperations(d, {
+      noun: kind,
+      member: nameMember,
+      shape: nameShape,
+      authorize: (ctx, action, name, extra) => authorizeEntity(d, ctx, k, name, action, extra),
+      writable: (name) => {
         const e = entity(name);
-        checkTagCount(e.tags, tags);
-        iam.putTags(k, e.name, tags);
-        return undefined;
-      });
-    },
-
-    [`Untag${kind}`]: (input, ctx) => {
-      checkInput(input, { [nameMember]: required(nameShape), TagKeys: required(shapes.tagKeyList) });
-      const name = input[nameMember] as string;
-      const keys = listOf(input.TagKeys);
-      authorize(ctx, `Untag${kind}`, name, { "aws:TagKeys": keys });
-      return store.tx(() => {
-        const e = entity(name);
-        iam.removeTags(k, e.name, keys);
-        return undefined;
-      });
-    },
-
-    [`List${kind}Tags`]: (input, ctx) => {
-      checkInput(input, {
-        [nameMember]: required(nameShape),
-        Marker: shapes.marker,
-        MaxItems: shapes.maxItems,
-      });
-      const name = input[nameMember] as string;
-      authorize(ctx, `List${kind}Tags`, name);
-      const e = entity(name);
-      const { page, ...rest } = paginate(e.tags, input);
-      return { Tags: page, ...rest };
-    },
+        return { kind: k, owner: e.name, tags: e.tags };
+      },
+      listed: (name) => entity(name).tags,
+    }),
 
     [`Put${kind}PermissionsBoundary`]: (input, ctx) => {
       checkInput(input, { [nameMember]: required(nameShape), PermissionsBoundary: required(shapes.arn) });
