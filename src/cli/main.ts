@@ -24,6 +24,7 @@ const commands: Record<string, Command> = {
     summary: "print the twin's authorization decisions, newest first",
     load: () => import("./decisions.ts"),
   },
+  logs: { summary: "print a task's container output (the twin's ECS runtime)", load: () => import("./logs.ts") },
   audit: {
     summary: "who can assume each GitHub role, and what is wrong with its policies",
     load: () => import("./audit.ts"),

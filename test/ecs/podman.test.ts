@@ -212,6 +212,15 @@ describe("ECS on Podman", { timeout: 600_000 }, () => {
     const v2 = await runningTasks();
     assert.equal(v2.length, 2);
     assert.deepEqual(await served(v2), ["v2", "v2"]);
+    // `keyship logs TASK` prints the container's output (busybox httpd -v logs each request)
+    const logs = await run(process.execPath, [
+      join(import.meta.dirname, "../../bin/keyship"),
+      "logs",
+      "--url",
+      twin.url,
+      v2[0]!.taskArn!.split("/").pop()!,
+    ]);
+    assert.match(logs.stdout, /response:200/);
   });
 
   it("trips the circuit breaker on an image that exits at once and rolls back to v2", async () => {
