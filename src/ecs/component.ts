@@ -23,6 +23,11 @@ export interface EcsOptions {
   stoppedTaskRetentionSeconds?: number;
   /** simulated runtime timings and failure mode */
   simulated?: SimulatedOptions;
+  /**
+   * Remove this state's containers when the twin closes. Default false: containers keep running and a
+   * restarted twin adopts them. Tests on throwaway state dirs set it so nothing is left behind.
+   */
+  removeContainersOnClose?: boolean;
   timer?: Timer;
 }
 
@@ -126,6 +131,7 @@ export function createEcs(o: CreateEcsOptions): EcsComponent {
     async close() {
       await scheduler?.stop();
       await runtime?.close();
+      if (opts.removeContainersOnClose) await runtime?.adopt(new Set());
     },
   };
 }
