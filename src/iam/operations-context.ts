@@ -191,12 +191,29 @@ export function requestTagContext(tags: readonly Tag[]): Record<string, string |
   return ctx;
 }
 
-/** CreateUser's and CreateRole's keys: the request's tags and the permissions boundary it sets. */
-export function createEntityContext(
-  tags: readonly Tag[],
-  boundaryArn: string | undefined,
-): Record<string, string | string[]> {
-  return { ...requestTagContext(tags), ...(boundaryArn ? { "iam:PermissionsBoundary": boundaryArn } : {}) };
+/**
+ * Reads the members CreateUser and CreateRole share and authorizes the call on the new entity's ARN, with
+ * the request's tags (aws:RequestTag/<k>, aws:TagKeys) and the boundary it sets (iam:PermissionsBoundary).
+ */
+export function authorizeCreateEntity(
+  d: IamDeps,
+  ctx: RequestContext,
+  kind: "user" | "role",
+  input: OperationInput,
+): { name: string; path: string; tags: Tag[]; boundaryArn: string | undefined } {
+  const name = (kind === "user" ? input.UserName : input.RoleName) as string;
+  const path = (input.Path as string | undefined) ?? "/";
+  const tags = tagsOf(input.Tags);
+  const boundaryArn = input.PermissionsBoundary as string | undefined;
+  ctx.authorize({
+    action: kind === "user" ? "iam:CreateUser" : "iam:CreateRole",
+    resource: (kind === "user" ? userArn : roleArn)(d.rt.accountId, path, name),
+    context: {
+      ...requestTagContext(tags),
+      ...(boundaryArn ? { "iam:PermissionsBoundary": boundaryArn } : {}),
+    },
+  });
+  return { name, path, tags, boundaryArn };
 }
 
 /** aws:ResourceTag/<k> for a call on an existing, tagged resource. */

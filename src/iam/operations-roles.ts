@@ -5,14 +5,13 @@ import type { Operation, RequestContext } from "../core/service.ts";
 import { EntityAlreadyExists, MalformedPolicyDocument } from "./errors.ts";
 import type { IamRole } from "./model.ts";
 import {
+  authorizeCreateEntity,
   authorizeEntity,
   checkNoPolicies,
   checkPolicy,
-  createEntityContext,
   type IamDeps,
   requireRole,
   roleArn,
-  tagsOf,
 } from "./operations-context.ts";
 import { checkInput, encodeDocument, intOf, paginate, required, shapes } from "./operations-input.ts";
 import { requireBoundary } from "./operations-principal-policies.ts";
@@ -65,15 +64,7 @@ export function roleOperations(d: IamDeps): Record<string, Operation> {
         PermissionsBoundary: shapes.arn,
         Tags: shapes.tagList,
       });
-      const name = input.RoleName as string;
-      const path = (input.Path as string | undefined) ?? "/";
-      const tags = tagsOf(input.Tags);
-      const boundaryArn = input.PermissionsBoundary as string | undefined;
-      ctx.authorize({
-        action: "iam:CreateRole",
-        resource: roleArn(rt.accountId, path, name),
-        context: createEntityContext(tags, boundaryArn),
-      });
+      const { name, path, tags, boundaryArn } = authorizeCreateEntity(d, ctx, "role", input);
       return store.tx(() => {
         if (iam.getRole(name)) throw new EntityAlreadyExists(`Role with name ${name} already exists.`);
         const trust = input.AssumeRolePolicyDocument as string;

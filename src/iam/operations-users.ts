@@ -5,13 +5,12 @@ import type { Operation, RequestContext } from "../core/service.ts";
 import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from "./errors.ts";
 import type { AccessKeyRecord, IamUser } from "./model.ts";
 import {
+  authorizeCreateEntity,
   authorizeEntity,
   callerUserName,
   checkNoPolicies,
-  createEntityContext,
   type IamDeps,
   requireUser,
-  tagsOf,
   userArn,
 } from "./operations-context.ts";
 import { checkInput, paginate, required, shapes } from "./operations-input.ts";
@@ -81,15 +80,7 @@ export function userOperations(d: IamDeps): Record<string, Operation> {
         PermissionsBoundary: shapes.arn,
         Tags: shapes.tagList,
       });
-      const name = input.UserName as string;
-      const path = (input.Path as string | undefined) ?? "/";
-      const tags = tagsOf(input.Tags);
-      const boundaryArn = input.PermissionsBoundary as string | undefined;
-      ctx.authorize({
-        action: "iam:CreateUser",
-        resource: userArn(rt.accountId, path, name),
-        context: createEntityContext(tags, boundaryArn),
-      });
+      const { name, path, tags, boundaryArn } = authorizeCreateEntity(d, ctx, "user", input);
       return store.tx(() => {
         if (iam.getUser(name)) throw new EntityAlreadyExists(`User with name ${name} already exists.`);
         if (boundaryArn) requireBoundary(d, boundaryArn);
