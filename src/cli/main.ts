@@ -15,16 +15,31 @@ const commands: Record<string, Command> = {
     summary: "evaluate {request, policies} cases (JSON or JSON lines) with the IAM engine",
     load: () => import("./iam-simulate.ts"),
   },
-  deploy: { summary: "push, register, update and watch an ECS deploy, to AWS or the twin", load: () => import("./deploy.ts") },
+  deploy: {
+    summary: "push, register, update and watch an ECS deploy, to AWS or the twin",
+    load: () => import("./deploy.ts"),
+  },
   diff: { summary: "what keyship deploy would change", load: () => import("./diff.ts") },
-  verify: { summary: "check role, roles to pass, images, cluster and service before a deploy", load: () => import("./verify.ts") },
-  rollback: { summary: "put a service back on its previous task definition revision", load: () => import("./rollback.ts") },
-  "ecr login": { summary: "write an ECR login into docker/podman auth files (no password on argv)", load: () => import("./ecr-login.ts") },
+  verify: {
+    summary: "check role, roles to pass, images, cluster and service before a deploy",
+    load: () => import("./verify.ts"),
+  },
+  rollback: {
+    summary: "put a service back on its previous task definition revision",
+    load: () => import("./rollback.ts"),
+  },
+  "ecr login": {
+    summary: "write an ECR login into docker/podman auth files (no password on argv)",
+    load: () => import("./ecr-login.ts"),
+  },
   decisions: {
     summary: "print the twin's authorization decisions, newest first",
     load: () => import("./decisions.ts"),
   },
-  logs: { summary: "print a task's container output (the twin's ECS runtime)", load: () => import("./logs.ts") },
+  logs: {
+    summary: "print a task's container output (the twin's ECS runtime)",
+    load: () => import("./logs.ts"),
+  },
   audit: {
     summary: "who can assume each GitHub role, and what is wrong with its policies",
     load: () => import("./audit.ts"),

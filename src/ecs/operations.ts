@@ -115,7 +115,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
   const requireCluster = (ctx: RequestContext, ref: unknown) => {
     const arn = clusterArnOf(ctx, ref);
     const c = ecs.getCluster(arn);
-    if (!c || c.status !== "ACTIVE") throw clusterNotFound();
+    if (c?.status !== "ACTIVE") throw clusterNotFound();
     return c;
   };
   const serviceArnOf = (ctx: RequestContext, cluster: string, ref: string): string =>
@@ -133,7 +133,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     let text = ref;
     if (ref.startsWith("arn:")) {
       const p = parseEcsArn(ref);
-      if (!p || p.type !== "task-definition" || p.account !== ctx.accountId || p.region !== ctx.region) {
+      if (p?.type !== "task-definition" || p.account !== ctx.accountId || p.region !== ctx.region) {
         return undefined;
       }
       text = p.path.join("/");
@@ -269,7 +269,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       ctx.authorize({ action: "ecs:DeleteCluster", resource: arn });
       return ecs.tx(() => {
         const row = ecs.getCluster(arn);
-        if (!row || row.status !== "ACTIVE") throw clusterNotFound();
+        if (row?.status !== "ACTIVE") throw clusterNotFound();
         if (ecs.listServices(arn, ["ACTIVE", "DRAINING"]).length > 0) {
           throw err(
             "ClusterContainsServicesException",
@@ -855,7 +855,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
   };
 
   /** A taggable ECS resource that exists, or the error ECS gives. */
-  function requireTaggable(ctx: RequestContext, ref: unknown): string {
+  function requireTaggable(_ctx: RequestContext, ref: unknown): string {
     const arn = String(ref ?? "");
     const p = parseEcsArn(arn);
     if (!p) throw err("InvalidParameterException", "The ARN provided is invalid.");
@@ -866,7 +866,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         case "service": {
           if (p.path.length !== 2) throw err("InvalidParameterException", "The ARN provided is invalid.");
           const c = ecs.getCluster(`arn:aws:ecs:${p.region}:${p.account}:cluster/${p.path[0]}`);
-          if (!c || c.status !== "ACTIVE") throw clusterNotFound();
+          if (c?.status !== "ACTIVE") throw clusterNotFound();
           const s = ecs.getService(arn);
           return s !== undefined && s.status !== "INACTIVE";
         }

@@ -4,14 +4,10 @@
 // The session token is kept as issued: the SigV4 verifier compares the presented token with it
 // (sigv4.md §7); the state dir is private to its user (0700).
 //
-// Durability: sessions are written through their own connection with synchronous=NORMAL (WAL), and
-// group-committed. A committed session is in the WAL before the credentials are returned, so it
-// survives the twin being killed (kill -9); only an OS crash or power loss before the next
-// checkpoint can lose it, which costs a client one new AssumeRole* call. An fsync per session
-// (synchronous=FULL, ~2 ms here) would cap STS at a few hundred sessions per second.
+// Durability: sessions are group-committed in the store (WAL, synchronous=NORMAL: see
+// store/sqlite.ts). A committed session is in the WAL before the credentials are returned, so it
+// survives the twin being killed (kill -9).
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
-import Database from "better-sqlite3";
 import type { IdGenerator } from "../core/ids.ts";
 import type { CredentialSource, Principal, RoleSession } from "../core/service.ts";
 import type { Store } from "../store/sqlite.ts";
@@ -79,7 +75,7 @@ export interface StoredSession {
 const RETAIN_EXPIRED_MS = 24 * 3600_000;
 
 export class SessionStore implements CredentialSource {
-  readonly #db: Database.Database;
+  readonly #store: Store;
   readonly #ids: Pick<IdGenerator, "secret">;
   readonly #insert;
   readonly #get;
@@ -92,11 +88,8 @@ export class SessionStore implements CredentialSource {
   constructor(store: Store, ids: Pick<IdGenerator, "secret">) {
     this.#ids = ids;
     store.migrate("sts", MIGRATIONS);
-    const db = new Database(join(store.dir, "keyship.db"));
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("busy_timeout = 5000");
-    this.#db = db;
+    const db = store.db;
+    this.#store = store;
     this.#insert = db.prepare(
       `INSERT INTO sts_sessions (access_key_id, secret_access_key, session_token, account_id, role_arn, role_id,
          role_name, session_name, issued_at, expires_at, policy, policy_arns, tags, transitive_tag_keys,
@@ -134,12 +127,10 @@ export class SessionStore implements CredentialSource {
     if (batch.length === 0) return;
     try {
       const oldest = Math.min(...batch.map((b) => b.stored.issuedAt.getTime()));
-      this.#db
-        .transaction(() => {
-          this.#purge.run(oldest - RETAIN_EXPIRED_MS);
-          for (const { stored } of batch) this.#insert.run(toRow(stored));
-        })
-        .immediate();
+      this.#store.tx(() => {
+        this.#purge.run(oldest - RETAIN_EXPIRED_MS);
+        for (const { stored } of batch) this.#insert.run(toRow(stored));
+      });
     } catch (err) {
       for (const b of batch) b.reject(err);
       return;
@@ -150,9 +141,9 @@ export class SessionStore implements CredentialSource {
     }
   }
 
+  /** Commits pending sessions; the store itself is closed by its owner. */
   close(): void {
     this.#flush();
-    this.#db.close();
   }
 
   get(accessKeyId: string): StoredSession | undefined {

@@ -271,7 +271,10 @@ describe("the API push path and images", () => {
           layerPartBlob: Buffer.from("ab"),
         }),
       )
-      .catch((e: Record<string, unknown>) => e);
+      .then(
+        () => assert.fail("UploadLayerPart out of order must fail"),
+        (e: Record<string, unknown>) => e,
+      );
     assert.equal(partError.uploadId, uploadId);
     assert.equal(partError.repositoryName, "parts");
     assert.equal(typeof partError.lastValidByteReceived, "number");

@@ -82,14 +82,12 @@ describe("requestIdToken", () => {
       if (req.url?.includes("flaky") && failures++ < 2) return res.writeHead(503).end("busy");
       if (req.headers.authorization !== "Bearer request-token")
         return res.writeHead(401).end('{"message":"Bad credentials"}');
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            count: 1,
-            value: jwt({ aud: new URL(req.url!, "http://x").searchParams.get("audience") }),
-          }),
-        );
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          count: 1,
+          value: jwt({ aud: new URL(req.url!, "http://x").searchParams.get("audience") }),
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
