@@ -1,35 +1,28 @@
 // IAM OpenID Connect providers (sts.md §6) through SDK v3 against a live twin.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   AddClientIDToOpenIDConnectProviderCommand,
   CreateOpenIDConnectProviderCommand,
   DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
-  IAMClient,
   ListOpenIDConnectProvidersCommand,
   ListOpenIDConnectProviderTagsCommand,
   RemoveClientIDFromOpenIDConnectProviderCommand,
   TagOpenIDConnectProviderCommand,
   UpdateOpenIDConnectProviderThumbprintCommand,
 } from "@aws-sdk/client-iam";
-import { clientConfig, withTwin } from "../../support/twin.ts";
 import { expectAwsError } from "./expect-error.ts";
+import { liveIam } from "./live-iam.ts";
 
 const ARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
 
 describe("IAM OIDC providers", () => {
-  let twin: Awaited<ReturnType<typeof withTwin>>;
-  let iam: IAMClient;
-  before(async () => {
-    twin = await withTwin();
-    iam = new IAMClient(clientConfig(twin));
-  });
-  after(() => twin.dispose());
+  const live = liveIam();
 
   it("creates GitHub's provider without a thumbprint; stores the URL without https://", async () => {
-    const created = await iam.send(
+    const created = await live.iam.send(
       new CreateOpenIDConnectProviderCommand({
         Url: "https://token.actions.githubusercontent.com",
         ClientIDList: ["sts.amazonaws.com"],
@@ -40,7 +33,7 @@ describe("IAM OIDC providers", () => {
       }),
     );
     assert.equal(created.OpenIDConnectProviderArn, ARN);
-    const got = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
+    const got = await live.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
     assert.equal(got.Url, "token.actions.githubusercontent.com");
     assert.deepEqual(got.ClientIDList, ["sts.amazonaws.com"]);
     assert.deepEqual(got.ThumbprintList, [
@@ -50,10 +43,10 @@ describe("IAM OIDC providers", () => {
       { Key: "a", Value: "2" },
       { Key: "z", Value: "1" },
     ]);
-    const listed = await iam.send(new ListOpenIDConnectProvidersCommand({}));
+    const listed = await live.iam.send(new ListOpenIDConnectProvidersCommand({}));
     assert.deepEqual(listed.OpenIDConnectProviderList, [{ Arn: ARN }]);
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new CreateOpenIDConnectProviderCommand({ Url: "https://token.actions.githubusercontent.com" }),
       ),
       {
@@ -65,38 +58,38 @@ describe("IAM OIDC providers", () => {
   });
 
   it("adds and removes client ids idempotently, replaces thumbprints, tags", async () => {
-    await iam.send(
+    await live.iam.send(
       new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN, ClientID: "extra" }),
     );
-    await iam.send(
+    await live.iam.send(
       new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN, ClientID: "extra" }),
     );
-    let got = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
+    let got = await live.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
     assert.deepEqual(got.ClientIDList, ["sts.amazonaws.com", "extra"]);
-    await iam.send(
+    await live.iam.send(
       new RemoveClientIDFromOpenIDConnectProviderCommand({
         OpenIDConnectProviderArn: ARN,
         ClientID: "extra",
       }),
     );
-    await iam.send(
+    await live.iam.send(
       new RemoveClientIDFromOpenIDConnectProviderCommand({
         OpenIDConnectProviderArn: ARN,
         ClientID: "extra",
       }),
     );
     const thumb = "6938fd4d98bab03faadb97b34396831e3780aea1";
-    await iam.send(
+    await live.iam.send(
       new UpdateOpenIDConnectProviderThumbprintCommand({
         OpenIDConnectProviderArn: ARN,
         ThumbprintList: [thumb],
       }),
     );
-    got = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
+    got = await live.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
     assert.deepEqual(got.ClientIDList, ["sts.amazonaws.com"]);
     assert.deepEqual(got.ThumbprintList, [thumb]);
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new UpdateOpenIDConnectProviderThumbprintCommand({
           OpenIDConnectProviderArn: ARN,
           ThumbprintList: ["abc"],
@@ -104,13 +97,15 @@ describe("IAM OIDC providers", () => {
       ),
       { code: "ValidationError", status: 400, message: /thumbprintList\.1\.member/ },
     );
-    await iam.send(
+    await live.iam.send(
       new TagOpenIDConnectProviderCommand({
         OpenIDConnectProviderArn: ARN,
         Tags: [{ Key: "b", Value: "3" }],
       }),
     );
-    const tags = await iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: ARN }));
+    const tags = await live.iam.send(
+      new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: ARN }),
+    );
     assert.deepEqual(
       tags.Tags?.map((t) => t.Key),
       ["a", "b", "z"],
@@ -119,7 +114,7 @@ describe("IAM OIDC providers", () => {
 
   it("rejects bad URLs and ARNs, and answers unknown providers with NoSuchEntity", async () => {
     await expectAwsError(
-      iam.send(new CreateOpenIDConnectProviderCommand({ Url: "http://insecure.example.com" })),
+      live.iam.send(new CreateOpenIDConnectProviderCommand({ Url: "http://insecure.example.com" })),
       {
         code: "InvalidInput",
         status: 400,
@@ -128,7 +123,7 @@ describe("IAM OIDC providers", () => {
     );
     const missing = "arn:aws:iam::123456789012:oidc-provider/issuer.example.com";
     await expectAwsError(
-      iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: missing })),
+      live.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: missing })),
       {
         code: "NoSuchEntity",
         status: 404,
@@ -136,7 +131,7 @@ describe("IAM OIDC providers", () => {
       },
     );
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: "arn:aws:iam::123456789012:role/x" }),
       ),
       { code: "InvalidInput", status: 400 },
@@ -144,10 +139,10 @@ describe("IAM OIDC providers", () => {
   });
 
   it("deletes, and deleting again succeeds (the operation is idempotent)", async () => {
-    await iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
-    await iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
+    await live.iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
+    await live.iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: ARN }));
     assert.deepEqual(
-      (await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList,
+      (await live.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList,
       [],
     );
   });

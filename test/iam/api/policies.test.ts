@@ -1,7 +1,7 @@
 // Managed policies and their versions, attachments seen from the policy side, and the AWS managed
 // policies every state starts with, through SDK v3 against a live twin.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -12,14 +12,13 @@ import {
   DetachRolePolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
-  IAMClient,
   ListEntitiesForPolicyCommand,
   ListPoliciesCommand,
   ListPolicyVersionsCommand,
   SetDefaultPolicyVersionCommand,
 } from "@aws-sdk/client-iam";
-import { clientConfig, withTwin } from "../../support/twin.ts";
 import { expectAwsError } from "./expect-error.ts";
+import { liveIam } from "./live-iam.ts";
 
 const doc = (action: string) =>
   JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: action, Resource: "*" }] });
@@ -31,16 +30,10 @@ const ecsTrust = JSON.stringify({
 });
 
 describe("IAM managed policies", () => {
-  let twin: Awaited<ReturnType<typeof withTwin>>;
-  let iam: IAMClient;
-  before(async () => {
-    twin = await withTwin();
-    iam = new IAMClient(clientConfig(twin));
-  });
-  after(() => twin.dispose());
+  const live = liveIam();
 
   it("seeds AWS managed policies with their documents", async () => {
-    const aws = await iam.send(new ListPoliciesCommand({ Scope: "AWS" }));
+    const aws = await live.iam.send(new ListPoliciesCommand({ Scope: "AWS" }));
     const names = aws.Policies?.map((p) => p.PolicyName) ?? [];
     for (const n of [
       "AdministratorAccess",
@@ -51,22 +44,22 @@ describe("IAM managed policies", () => {
     ])
       assert.ok(names.includes(n), n);
     const admin = (
-      await iam.send(new GetPolicyCommand({ PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }))
+      await live.iam.send(new GetPolicyCommand({ PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }))
     ).Policy!;
     assert.equal(admin.AttachmentCount, 1);
-    const v = await iam.send(
+    const v = await live.iam.send(
       new GetPolicyVersionCommand({ PolicyArn: admin.Arn, VersionId: admin.DefaultVersionId }),
     );
     assert.deepEqual(JSON.parse(decodeURIComponent(v.PolicyVersion!.Document!)), {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
     });
-    const local = await iam.send(new ListPoliciesCommand({ Scope: "Local" }));
+    const local = await live.iam.send(new ListPoliciesCommand({ Scope: "Local" }));
     assert.deepEqual(local.Policies, []);
   });
 
   it("creates, reads and lists a customer managed policy", async () => {
-    const { Policy } = await iam.send(
+    const { Policy } = await live.iam.send(
       new CreatePolicyCommand({
         PolicyName: "deploy",
         Path: "/ci/",
@@ -79,11 +72,11 @@ describe("IAM managed policies", () => {
     assert.match(Policy?.PolicyId ?? "", /^ANPA/);
     assert.equal(Policy?.DefaultVersionId, "v1");
     assert.equal(Policy?.IsAttachable, true);
-    const got = (await iam.send(new GetPolicyCommand({ PolicyArn: Policy!.Arn }))).Policy!;
+    const got = (await live.iam.send(new GetPolicyCommand({ PolicyArn: Policy!.Arn }))).Policy!;
     assert.equal(got.Description, "deploys");
     assert.deepEqual(got.Tags, [{ Key: "owner", Value: "ci" }]);
     await expectAwsError(
-      iam.send(new CreatePolicyCommand({ PolicyName: "deploy", PolicyDocument: doc("ecs:*") })),
+      live.iam.send(new CreatePolicyCommand({ PolicyName: "deploy", PolicyDocument: doc("ecs:*") })),
       {
         code: "EntityAlreadyExists",
         status: 409,
@@ -91,14 +84,14 @@ describe("IAM managed policies", () => {
       },
     );
     await expectAwsError(
-      iam.send(new GetPolicyCommand({ PolicyArn: "arn:aws:iam::123456789012:policy/none" })),
+      live.iam.send(new GetPolicyCommand({ PolicyArn: "arn:aws:iam::123456789012:policy/none" })),
       {
         code: "NoSuchEntity",
         status: 404,
         message: "Policy arn:aws:iam::123456789012:policy/none was not found.",
       },
     );
-    const onlyLocal = await iam.send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/ci/" }));
+    const onlyLocal = await live.iam.send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/ci/" }));
     assert.deepEqual(
       onlyLocal.Policies?.map((p) => p.PolicyName),
       ["deploy"],
@@ -107,7 +100,7 @@ describe("IAM managed policies", () => {
 
   it("managed policies must use Version 2012-10-17 and be well formed", async () => {
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new CreatePolicyCommand({
           PolicyName: "old",
           PolicyDocument: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }),
@@ -120,7 +113,7 @@ describe("IAM managed policies", () => {
       },
     );
     await expectAwsError(
-      iam.send(new CreatePolicyCommand({ PolicyName: "broken", PolicyDocument: "{not json" })),
+      live.iam.send(new CreatePolicyCommand({ PolicyName: "broken", PolicyDocument: "{not json" })),
       {
         code: "MalformedPolicyDocument",
         status: 400,
@@ -131,10 +124,12 @@ describe("IAM managed policies", () => {
 
   it("versions: create up to five, the sixth is LimitExceeded; set default; delete", async () => {
     const arn = (
-      await iam.send(new CreatePolicyCommand({ PolicyName: "versioned", PolicyDocument: doc("s3:Get*") }))
+      await live.iam.send(
+        new CreatePolicyCommand({ PolicyName: "versioned", PolicyDocument: doc("s3:Get*") }),
+      )
     ).Policy!.Arn!;
     for (let i = 2; i <= 5; i++) {
-      const v = await iam.send(
+      const v = await live.iam.send(
         new CreatePolicyVersionCommand({
           PolicyArn: arn,
           PolicyDocument: doc(`s3:Action${i}`),
@@ -144,7 +139,7 @@ describe("IAM managed policies", () => {
       assert.equal(v.PolicyVersion?.VersionId, `v${i}`);
     }
     await expectAwsError(
-      iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc("s3:X") })),
+      live.iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc("s3:X") })),
       {
         code: "LimitExceeded",
         status: 409,
@@ -152,7 +147,7 @@ describe("IAM managed policies", () => {
           "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
       },
     );
-    const listed = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }));
+    const listed = await live.iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }));
     assert.deepEqual(
       listed.Versions?.map((v) => [v.VersionId, v.IsDefaultVersion]),
       [
@@ -163,59 +158,62 @@ describe("IAM managed policies", () => {
         ["v1", false],
       ],
     );
-    await expectAwsError(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v3" })), {
+    await expectAwsError(live.iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v3" })), {
       code: "DeleteConflict",
       status: 409,
       message: "Cannot delete the default version of a policy.",
     });
-    await iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: arn, VersionId: "v5" }));
-    assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.DefaultVersionId, "v5");
-    await expectAwsError(iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: "v9" })), {
+    await live.iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: arn, VersionId: "v5" }));
+    assert.equal(
+      (await live.iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.DefaultVersionId,
+      "v5",
+    );
+    await expectAwsError(live.iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: "v9" })), {
       code: "NoSuchEntity",
       status: 404,
       message: `Policy ${arn} version v9 does not exist or is not attachable.`,
     });
-    await expectAwsError(iam.send(new DeletePolicyCommand({ PolicyArn: arn })), {
+    await expectAwsError(live.iam.send(new DeletePolicyCommand({ PolicyArn: arn })), {
       code: "DeleteConflict",
       status: 409,
       message:
         "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
     });
     for (const v of ["v1", "v2", "v3", "v4"])
-      await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v }));
+      await live.iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v }));
     // The next version number keeps counting after deletions, as IAM's does.
-    const next = await iam.send(
+    const next = await live.iam.send(
       new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc("s3:Y") }),
     );
     assert.equal(next.PolicyVersion?.VersionId, "v6");
-    await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v6" }));
-    await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
+    await live.iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v6" }));
+    await live.iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
   });
 
   it("attachments: counts, ListEntitiesForPolicy, OnlyAttached, DeleteConflict while attached", async () => {
     const arn = (
-      await iam.send(new CreatePolicyCommand({ PolicyName: "attached", PolicyDocument: doc("ecr:*") }))
+      await live.iam.send(new CreatePolicyCommand({ PolicyName: "attached", PolicyDocument: doc("ecr:*") }))
     ).Policy!.Arn!;
-    await iam.send(new CreateRoleCommand({ RoleName: "holder", AssumeRolePolicyDocument: ecsTrust }));
-    await iam.send(new AttachRolePolicyCommand({ RoleName: "holder", PolicyArn: arn }));
-    assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.AttachmentCount, 1);
-    const entities = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn }));
+    await live.iam.send(new CreateRoleCommand({ RoleName: "holder", AssumeRolePolicyDocument: ecsTrust }));
+    await live.iam.send(new AttachRolePolicyCommand({ RoleName: "holder", PolicyArn: arn }));
+    assert.equal((await live.iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.AttachmentCount, 1);
+    const entities = await live.iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn }));
     assert.deepEqual(
       entities.PolicyRoles?.map((r) => r.RoleName),
       ["holder"],
     );
     assert.deepEqual(entities.PolicyUsers, []);
-    const attachedOnly = await iam.send(new ListPoliciesCommand({ Scope: "Local", OnlyAttached: true }));
+    const attachedOnly = await live.iam.send(new ListPoliciesCommand({ Scope: "Local", OnlyAttached: true }));
     assert.deepEqual(
       attachedOnly.Policies?.map((p) => p.PolicyName),
       ["attached"],
     );
-    await expectAwsError(iam.send(new DeletePolicyCommand({ PolicyArn: arn })), {
+    await expectAwsError(live.iam.send(new DeletePolicyCommand({ PolicyArn: arn })), {
       code: "DeleteConflict",
       status: 409,
       message: "Cannot delete a policy attached to entities.",
     });
-    await iam.send(new DetachRolePolicyCommand({ RoleName: "holder", PolicyArn: arn }));
-    await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
+    await live.iam.send(new DetachRolePolicyCommand({ RoleName: "holder", PolicyArn: arn }));
+    await live.iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
   });
 });

@@ -1,7 +1,7 @@
 // IAM roles, trust-policy checks (incl. the 2025 GitHub guardrail), inline role policies, attachments and
 // permissions boundaries, through SDK v3 against a live twin.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   AttachRolePolicyCommand,
   CreateAccessKeyCommand,
@@ -26,8 +26,9 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
 } from "@aws-sdk/client-iam";
-import { clientConfig, withTwin } from "../../support/twin.ts";
+import { clientConfig } from "../../support/twin.ts";
 import { expectAwsError } from "./expect-error.ts";
+import { liveIam } from "./live-iam.ts";
 
 const ecsTrust = JSON.stringify({
   Version: "2012-10-17",
@@ -52,16 +53,10 @@ const guardrailMessage =
   "Trust policy with trusted principal arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com must evaluate, using StringEquals, StringLike or StringEqualsIgnoreCase, token.actions.githubusercontent.com:sub or token.actions.githubusercontent.com:job_workflow_ref which is not scoped to all.";
 
 describe("IAM roles", () => {
-  let twin: Awaited<ReturnType<typeof withTwin>>;
-  let iam: IAMClient;
-  before(async () => {
-    twin = await withTwin();
-    iam = new IAMClient(clientConfig(twin));
-  });
-  after(() => twin.dispose());
+  const live = liveIam();
 
   it("creates a role with path, description, session duration and tags; GetRole returns the trust policy URL-encoded", async () => {
-    const { Role } = await iam.send(
+    const { Role } = await live.iam.send(
       new CreateRoleCommand({
         RoleName: "app-task",
         Path: "/ecs/",
@@ -73,7 +68,7 @@ describe("IAM roles", () => {
     );
     assert.equal(Role?.Arn, "arn:aws:iam::123456789012:role/ecs/app-task");
     assert.match(Role?.RoleId ?? "", /^AROA/);
-    const got = (await iam.send(new GetRoleCommand({ RoleName: "app-task" }))).Role!;
+    const got = (await live.iam.send(new GetRoleCommand({ RoleName: "app-task" }))).Role!;
     assert.equal(got.AssumeRolePolicyDocument, encodeURIComponent(ecsTrust));
     assert.equal(decodeURIComponent(got.AssumeRolePolicyDocument!), ecsTrust);
     assert.equal(got.Description, "task role");
@@ -81,14 +76,14 @@ describe("IAM roles", () => {
     assert.deepEqual(got.Tags, [{ Key: "app", Value: "sample" }]);
     // Role names are unique case-insensitively, and found that way.
     await expectAwsError(
-      iam.send(new CreateRoleCommand({ RoleName: "APP-TASK", AssumeRolePolicyDocument: ecsTrust })),
+      live.iam.send(new CreateRoleCommand({ RoleName: "APP-TASK", AssumeRolePolicyDocument: ecsTrust })),
       {
         code: "EntityAlreadyExists",
         status: 409,
         message: "Role with name APP-TASK already exists.",
       },
     );
-    const listed = await iam.send(new ListRolesCommand({ PathPrefix: "/ecs/" }));
+    const listed = await live.iam.send(new ListRolesCommand({ PathPrefix: "/ecs/" }));
     assert.deepEqual(
       listed.Roles?.map((r) => r.RoleName),
       ["app-task"],
@@ -97,7 +92,7 @@ describe("IAM roles", () => {
 
   it("validates names and MaxSessionDuration with ValidationError", async () => {
     await expectAwsError(
-      iam.send(new CreateRoleCommand({ RoleName: "no/slash", AssumeRolePolicyDocument: ecsTrust })),
+      live.iam.send(new CreateRoleCommand({ RoleName: "no/slash", AssumeRolePolicyDocument: ecsTrust })),
       {
         code: "ValidationError",
         status: 400,
@@ -106,7 +101,7 @@ describe("IAM roles", () => {
       },
     );
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new CreateRoleCommand({
           RoleName: "r",
           AssumeRolePolicyDocument: ecsTrust,
@@ -121,7 +116,7 @@ describe("IAM roles", () => {
       },
     );
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new CreateRoleCommand({
           RoleName: "x".repeat(65),
           AssumeRolePolicyDocument: ecsTrust,
@@ -138,7 +133,7 @@ describe("IAM roles", () => {
 
   it("refuses malformed trust policies and unknown AWS principals", async () => {
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new CreateRoleCommand({
           RoleName: "bad-trust",
           AssumeRolePolicyDocument: JSON.stringify({
@@ -156,7 +151,7 @@ describe("IAM roles", () => {
     );
     const ghost = "arn:aws:iam::123456789012:user/ghost";
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new CreateRoleCommand({
           RoleName: "bad-trust",
           AssumeRolePolicyDocument: JSON.stringify({
@@ -183,7 +178,9 @@ describe("IAM roles", () => {
     ];
     for (const condition of refused) {
       await expectAwsError(
-        iam.send(new CreateRoleCommand({ RoleName: "gh", AssumeRolePolicyDocument: githubTrust(condition) })),
+        live.iam.send(
+          new CreateRoleCommand({ RoleName: "gh", AssumeRolePolicyDocument: githubTrust(condition) }),
+        ),
         { code: "MalformedPolicyDocument", status: 400, message: guardrailMessage },
       );
     }
@@ -191,9 +188,9 @@ describe("IAM roles", () => {
       StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
       StringLike: { "token.actions.githubusercontent.com:sub": "repo:example-org/sample-app:*" },
     });
-    await iam.send(new CreateRoleCommand({ RoleName: "gh", AssumeRolePolicyDocument: scoped }));
+    await live.iam.send(new CreateRoleCommand({ RoleName: "gh", AssumeRolePolicyDocument: scoped }));
     await expectAwsError(
-      iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "gh", PolicyDocument: githubTrust() })),
+      live.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "gh", PolicyDocument: githubTrust() })),
       { code: "MalformedPolicyDocument", status: 400, message: guardrailMessage },
     );
     const workflow = githubTrust({
@@ -202,20 +199,20 @@ describe("IAM roles", () => {
           "acme/x/.github/workflows/ci.yml@refs/heads/main",
       },
     });
-    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "gh", PolicyDocument: workflow }));
-    const got = (await iam.send(new GetRoleCommand({ RoleName: "gh" }))).Role!;
+    await live.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "gh", PolicyDocument: workflow }));
+    const got = (await live.iam.send(new GetRoleCommand({ RoleName: "gh" }))).Role!;
     assert.equal(decodeURIComponent(got.AssumeRolePolicyDocument!), workflow);
   });
 
   it("UpdateRole changes description and session duration", async () => {
-    await iam.send(new CreateRoleCommand({ RoleName: "upd", AssumeRolePolicyDocument: ecsTrust }));
-    await iam.send(
+    await live.iam.send(new CreateRoleCommand({ RoleName: "upd", AssumeRolePolicyDocument: ecsTrust }));
+    await live.iam.send(
       new UpdateRoleCommand({ RoleName: "upd", Description: "now described", MaxSessionDuration: 43200 }),
     );
-    const got = (await iam.send(new GetRoleCommand({ RoleName: "upd" }))).Role!;
+    const got = (await live.iam.send(new GetRoleCommand({ RoleName: "upd" }))).Role!;
     assert.equal(got.Description, "now described");
     assert.equal(got.MaxSessionDuration, 43200);
-    await expectAwsError(iam.send(new UpdateRoleCommand({ RoleName: "nope" })), {
+    await expectAwsError(live.iam.send(new UpdateRoleCommand({ RoleName: "nope" })), {
       code: "NoSuchEntity",
       status: 404,
       message: "The role with name nope cannot be found.",
@@ -223,57 +220,65 @@ describe("IAM roles", () => {
   });
 
   it("inline role policies, attachments and DeleteRole's DeleteConflict", async () => {
-    await iam.send(new CreateRoleCommand({ RoleName: "worker", AssumeRolePolicyDocument: ecsTrust }));
+    await live.iam.send(new CreateRoleCommand({ RoleName: "worker", AssumeRolePolicyDocument: ecsTrust }));
     const doc = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Sid: "Logs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: "*" }],
     });
-    await iam.send(new PutRolePolicyCommand({ RoleName: "worker", PolicyName: "logs", PolicyDocument: doc }));
-    const got = await iam.send(new GetRolePolicyCommand({ RoleName: "worker", PolicyName: "logs" }));
+    await live.iam.send(
+      new PutRolePolicyCommand({ RoleName: "worker", PolicyName: "logs", PolicyDocument: doc }),
+    );
+    const got = await live.iam.send(new GetRolePolicyCommand({ RoleName: "worker", PolicyName: "logs" }));
     assert.equal(decodeURIComponent(got.PolicyDocument!), doc);
-    assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: "worker" }))).PolicyNames, [
+    assert.deepEqual((await live.iam.send(new ListRolePoliciesCommand({ RoleName: "worker" }))).PolicyNames, [
       "logs",
     ]);
     const exec = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
-    await iam.send(new AttachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
-    await iam.send(new AttachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
+    await live.iam.send(new AttachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
+    await live.iam.send(new AttachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
     assert.deepEqual(
-      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: "worker" }))).AttachedPolicies,
+      (await live.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: "worker" }))).AttachedPolicies,
       [{ PolicyName: "AmazonECSTaskExecutionRolePolicy", PolicyArn: exec }],
     );
     assert.deepEqual(
-      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: "worker", PathPrefix: "/other/" })))
-        .AttachedPolicies,
+      (
+        await live.iam.send(
+          new ListAttachedRolePoliciesCommand({ RoleName: "worker", PathPrefix: "/other/" }),
+        )
+      ).AttachedPolicies,
       [],
     );
 
-    await expectAwsError(iam.send(new DeleteRoleCommand({ RoleName: "worker" })), {
+    await expectAwsError(live.iam.send(new DeleteRoleCommand({ RoleName: "worker" })), {
       code: "DeleteConflict",
       status: 409,
       message: "Cannot delete entity, must detach all policies first.",
     });
-    await iam.send(new DetachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
-    await expectAwsError(iam.send(new DetachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec })), {
-      code: "NoSuchEntity",
-      status: 404,
-      message: `Policy ${exec} was not found.`,
-    });
-    await expectAwsError(iam.send(new DeleteRoleCommand({ RoleName: "worker" })), {
+    await live.iam.send(new DetachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec }));
+    await expectAwsError(
+      live.iam.send(new DetachRolePolicyCommand({ RoleName: "worker", PolicyArn: exec })),
+      {
+        code: "NoSuchEntity",
+        status: 404,
+        message: `Policy ${exec} was not found.`,
+      },
+    );
+    await expectAwsError(live.iam.send(new DeleteRoleCommand({ RoleName: "worker" })), {
       code: "DeleteConflict",
       status: 409,
       message: "Cannot delete entity, must delete policies first.",
     });
-    await iam.send(new DeleteRolePolicyCommand({ RoleName: "worker", PolicyName: "logs" }));
-    await iam.send(new DeleteRoleCommand({ RoleName: "worker" }));
-    await expectAwsError(iam.send(new GetRoleCommand({ RoleName: "worker" })), {
+    await live.iam.send(new DeleteRolePolicyCommand({ RoleName: "worker", PolicyName: "logs" }));
+    await live.iam.send(new DeleteRoleCommand({ RoleName: "worker" }));
+    await expectAwsError(live.iam.send(new GetRoleCommand({ RoleName: "worker" })), {
       code: "NoSuchEntity",
       status: 404,
     });
   });
 
   it("role tags and permissions boundaries", async () => {
-    await iam.send(new CreateRoleCommand({ RoleName: "bounded", AssumeRolePolicyDocument: ecsTrust }));
-    await iam.send(
+    await live.iam.send(new CreateRoleCommand({ RoleName: "bounded", AssumeRolePolicyDocument: ecsTrust }));
+    await live.iam.send(
       new TagRoleCommand({
         RoleName: "bounded",
         Tags: [
@@ -282,29 +287,29 @@ describe("IAM roles", () => {
         ],
       }),
     );
-    await iam.send(new UntagRoleCommand({ RoleName: "bounded", TagKeys: ["k2"] }));
-    assert.deepEqual((await iam.send(new ListRoleTagsCommand({ RoleName: "bounded" }))).Tags, [
+    await live.iam.send(new UntagRoleCommand({ RoleName: "bounded", TagKeys: ["k2"] }));
+    assert.deepEqual((await live.iam.send(new ListRoleTagsCommand({ RoleName: "bounded" }))).Tags, [
       { Key: "k", Value: "v" },
     ]);
 
     const boundary = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly";
-    await iam.send(
+    await live.iam.send(
       new PutRolePermissionsBoundaryCommand({ RoleName: "bounded", PermissionsBoundary: boundary }),
     );
     assert.deepEqual(
-      (await iam.send(new GetRoleCommand({ RoleName: "bounded" }))).Role?.PermissionsBoundary,
+      (await live.iam.send(new GetRoleCommand({ RoleName: "bounded" }))).Role?.PermissionsBoundary,
       {
         PermissionsBoundaryType: "Policy",
         PermissionsBoundaryArn: boundary,
       },
     );
-    await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: "bounded" }));
+    await live.iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: "bounded" }));
     assert.equal(
-      (await iam.send(new GetRoleCommand({ RoleName: "bounded" }))).Role?.PermissionsBoundary,
+      (await live.iam.send(new GetRoleCommand({ RoleName: "bounded" }))).Role?.PermissionsBoundary,
       undefined,
     );
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new PutRolePermissionsBoundaryCommand({
           RoleName: "bounded",
           PermissionsBoundary: "arn:aws:iam::123456789012:policy/missing",
@@ -316,18 +321,12 @@ describe("IAM roles", () => {
 });
 
 describe("IAM operations authorize with the keys AWS defines for them", () => {
-  let twin: Awaited<ReturnType<typeof withTwin>>;
-  let iam: IAMClient;
-  before(async () => {
-    twin = await withTwin();
-    iam = new IAMClient(clientConfig(twin));
-  });
-  after(() => twin.dispose());
+  const live = liveIam();
 
   it("aws:RequestTag on CreateRole and iam:PolicyARN on AttachRolePolicy", async () => {
-    await iam.send(new CreateUserCommand({ UserName: "limited" }));
+    await live.iam.send(new CreateUserCommand({ UserName: "limited" }));
     const readOnly = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly";
-    await iam.send(
+    await live.iam.send(
       new PutUserPolicyCommand({
         UserName: "limited",
         PolicyName: "scoped",
@@ -350,9 +349,9 @@ describe("IAM operations authorize with the keys AWS defines for them", () => {
         }),
       }),
     );
-    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "limited" }))).AccessKey!;
+    const key = (await live.iam.send(new CreateAccessKeyCommand({ UserName: "limited" }))).AccessKey!;
     const limited = new IAMClient(
-      clientConfig(twin, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }),
+      clientConfig(live.twin, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }),
     );
     await expectAwsError(
       limited.send(new CreateRoleCommand({ RoleName: "untagged", AssumeRolePolicyDocument: ecsTrust })),

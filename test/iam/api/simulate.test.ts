@@ -1,16 +1,15 @@
 // The IAM policy simulator API (iam-policy.md §11): SimulateCustomPolicy and SimulatePrincipalPolicy,
 // through SDK v3 against a live twin.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   CreateRoleCommand,
-  IAMClient,
   PutRolePolicyCommand,
   SimulateCustomPolicyCommand,
   SimulatePrincipalPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { clientConfig, withTwin } from "../../support/twin.ts";
 import { expectAwsError } from "./expect-error.ts";
+import { liveIam } from "./live-iam.ts";
 
 // The seed scenario's PassRole statement (iam-policy.md §11.4), compact as in the spec.
 const passRole =
@@ -18,16 +17,10 @@ const passRole =
 const role = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole";
 
 describe("IAM simulator API", () => {
-  let twin: Awaited<ReturnType<typeof withTwin>>;
-  let iam: IAMClient;
-  before(async () => {
-    twin = await withTwin();
-    iam = new IAMClient(clientConfig(twin));
-  });
-  after(() => twin.dispose());
+  const live = liveIam();
 
   it("SimulateCustomPolicy allows PassRole with the context key, with AWS's statement positions", async () => {
-    const out = await iam.send(
+    const out = await live.iam.send(
       new SimulateCustomPolicyCommand({
         PolicyInputList: [passRole],
         ActionNames: ["iam:PassRole"],
@@ -65,7 +58,7 @@ describe("IAM simulator API", () => {
   });
 
   it("without the context entry: implicitDeny, no matched statements, the key reported missing", async () => {
-    const out = await iam.send(
+    const out = await live.iam.send(
       new SimulateCustomPolicyCommand({
         PolicyInputList: [passRole],
         ActionNames: ["iam:PassRole"],
@@ -86,7 +79,7 @@ describe("IAM simulator API", () => {
         { Effect: "Deny", Action: "ecr:DeleteRepository", Resource: "*" },
       ],
     });
-    const out = await iam.send(
+    const out = await live.iam.send(
       new SimulateCustomPolicyCommand({
         PolicyInputList: [deny],
         ActionNames: ["ecr:DescribeRepositories", "ecr:DeleteRepository", "ecs:ListClusters"],
@@ -105,17 +98,19 @@ describe("IAM simulator API", () => {
 
   it("rejects wildcard action names and malformed input policies with InvalidInput", async () => {
     await expectAwsError(
-      iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: [passRole], ActionNames: ["iam:*"] })),
+      live.iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: [passRole], ActionNames: ["iam:*"] })),
       { code: "InvalidInput", status: 400 },
     );
     await expectAwsError(
-      iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: ["{"], ActionNames: ["iam:PassRole"] })),
+      live.iam.send(
+        new SimulateCustomPolicyCommand({ PolicyInputList: ["{"], ActionNames: ["iam:PassRole"] }),
+      ),
       { code: "InvalidInput", status: 400, message: "Syntax errors in policy." },
     );
   });
 
   it("SimulatePrincipalPolicy uses the role's own policies, named as AWS names them", async () => {
-    await iam.send(
+    await live.iam.send(
       new CreateRoleCommand({
         RoleName: "deployer",
         AssumeRolePolicyDocument: JSON.stringify({
@@ -126,10 +121,10 @@ describe("IAM simulator API", () => {
         }),
       }),
     );
-    await iam.send(
+    await live.iam.send(
       new PutRolePolicyCommand({ RoleName: "deployer", PolicyName: "pass", PolicyDocument: passRole }),
     );
-    const out = await iam.send(
+    const out = await live.iam.send(
       new SimulatePrincipalPolicyCommand({
         PolicySourceArn: "arn:aws:iam::123456789012:role/deployer",
         ActionNames: ["iam:PassRole"],
@@ -144,7 +139,7 @@ describe("IAM simulator API", () => {
       }),
     );
     assert.equal(out.EvaluationResults?.[0]?.EvalDecision, "implicitDeny");
-    const allowed = await iam.send(
+    const allowed = await live.iam.send(
       new SimulatePrincipalPolicyCommand({
         PolicySourceArn: "arn:aws:iam::123456789012:role/deployer",
         ActionNames: ["iam:PassRole"],
@@ -164,7 +159,7 @@ describe("IAM simulator API", () => {
       "role_deployer_pass",
     );
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new SimulatePrincipalPolicyCommand({
           PolicySourceArn: "arn:aws:iam::123456789012:role/nobody",
           ActionNames: ["iam:PassRole"],

@@ -2,7 +2,7 @@
 // providers), through SDK v3 against a live twin: the same rules, errors and condition keys on each.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   CreateAccessKeyCommand,
   CreateOpenIDConnectProviderCommand,
@@ -25,8 +25,9 @@ import {
   UntagRoleCommand,
   UntagUserCommand,
 } from "@aws-sdk/client-iam";
-import { clientConfig, withTwin } from "../../support/twin.ts";
+import { clientConfig } from "../../support/twin.ts";
 import { expectAwsError } from "./expect-error.ts";
+import { liveIam } from "./live-iam.ts";
 
 const trust = JSON.stringify({
   Version: "2012-10-17",
@@ -112,50 +113,44 @@ const taggables: Taggable[] = [
 ];
 
 describe("IAM resource tags", () => {
-  let twin: Awaited<ReturnType<typeof withTwin>>;
-  let iam: IAMClient;
-  before(async () => {
-    twin = await withTwin();
-    iam = new IAMClient(clientConfig(twin));
-  });
-  after(() => twin.dispose());
+  const live = liveIam();
 
   for (const t of taggables) {
     it(`${t.kind}: tag, replace a key in another case, page, untag without regard to case`, async () => {
-      const ref = await t.create(iam, `tagged-${t.kind.replace(" ", "-")}`);
-      assert.deepEqual((await t.list(iam, ref)).Tags, []);
-      await t.tag(iam, ref, [
+      const ref = await t.create(live.iam, `tagged-${t.kind.replace(" ", "-")}`);
+      assert.deepEqual((await t.list(live.iam, ref)).Tags, []);
+      await t.tag(live.iam, ref, [
         { Key: "team", Value: "blue" },
         { Key: "env", Value: "dev" },
       ]);
-      await t.tag(iam, ref, [{ Key: "ENV", Value: "prod" }]);
-      const first = await t.list(iam, ref, { MaxItems: 1 });
+      await t.tag(live.iam, ref, [{ Key: "ENV", Value: "prod" }]);
+      const first = await t.list(live.iam, ref, { MaxItems: 1 });
       assert.equal(first.IsTruncated, true);
       assert.equal(first.Tags?.length, 1);
-      const rest = await t.list(iam, ref, { Marker: first.Marker! });
+      const rest = await t.list(live.iam, ref, { Marker: first.Marker! });
       assert.equal(rest.IsTruncated, false);
       assert.deepEqual(
         [...(first.Tags ?? []), ...(rest.Tags ?? [])].map((x) => `${x.Key}=${x.Value}`).sort(),
         ["ENV=prod", "team=blue"],
       );
-      await t.untag(iam, ref, ["env", "absent"]);
-      assert.deepEqual((await t.list(iam, ref)).Tags, [{ Key: "team", Value: "blue" }]);
+      await t.untag(live.iam, ref, ["env", "absent"]);
+      assert.deepEqual((await t.list(live.iam, ref)).Tags, [{ Key: "team", Value: "blue" }]);
     });
 
     it(`${t.kind}: more than 50 tags is LimitExceeded; duplicate keys and a missing resource are refused`, async () => {
-      const ref = await t.create(iam, `full-${t.kind.replace(" ", "-")}`);
+      const ref = await t.create(live.iam, `full-${t.kind.replace(" ", "-")}`);
       const tags = (from: number, n: number) =>
         Array.from({ length: n }, (_, i) => ({ Key: `k${from + i}`, Value: "v" }));
-      await t.tag(iam, ref, tags(0, 30));
-      await expectAwsError(t.tag(iam, ref, tags(25, 30)), {
+      await t.tag(live.iam, ref, tags(0, 30));
+      await expectAwsError(t.tag(live.iam, ref, tags(25, 30)), {
         code: "LimitExceeded",
         status: 409,
         message: "The number of tags has reached the maximum limit.",
       });
-      await t.tag(iam, ref, tags(10, 30));
-      assert.equal((await t.list(iam, ref)).Tags?.length, 40);
+      await t.tag(live.iam, ref, tags(10, 30));
+      assert.equal((await t.list(live.iam, ref)).Tags?.length, 40);
       await expectAwsError(
-        t.tag(iam, ref, [
+        t.tag(live.iam, ref, [
           { Key: "dup", Value: "1" },
           { Key: "DUP", Value: "2" },
         ]),
@@ -166,9 +161,9 @@ describe("IAM resource tags", () => {
         },
       );
       for (const call of [
-        t.tag(iam, t.missing, [{ Key: "a", Value: "b" }]),
-        t.untag(iam, t.missing, ["a"]),
-        t.list(iam, t.missing),
+        t.tag(live.iam, t.missing, [{ Key: "a", Value: "b" }]),
+        t.untag(live.iam, t.missing, ["a"]),
+        t.list(live.iam, t.missing),
       ])
         await expectAwsError(call, { code: "NoSuchEntity", status: 404, message: t.notFound });
     });
@@ -176,16 +171,16 @@ describe("IAM resource tags", () => {
 
   it("AWS managed policies: their tags can be listed, not changed (the authorizer's service rule refuses first)", async () => {
     const admin = "arn:aws:iam::aws:policy/AdministratorAccess";
-    assert.deepEqual((await iam.send(new ListPolicyTagsCommand({ PolicyArn: admin }))).Tags, []);
+    assert.deepEqual((await live.iam.send(new ListPolicyTagsCommand({ PolicyArn: admin }))).Tags, []);
     await expectAwsError(
-      iam.send(new TagPolicyCommand({ PolicyArn: admin, Tags: [{ Key: "a", Value: "b" }] })),
+      live.iam.send(new TagPolicyCommand({ PolicyArn: admin, Tags: [{ Key: "a", Value: "b" }] })),
       {
         code: "AccessDenied",
         status: 403,
         message: /iam:TagPolicy on resource: arn:aws:iam::aws:policy\/AdministratorAccess/,
       },
     );
-    await expectAwsError(iam.send(new UntagPolicyCommand({ PolicyArn: admin, TagKeys: ["a"] })), {
+    await expectAwsError(live.iam.send(new UntagPolicyCommand({ PolicyArn: admin, TagKeys: ["a"] })), {
       code: "AccessDenied",
       status: 403,
       message: /iam:UntagPolicy on resource: arn:aws:iam::aws:policy\/AdministratorAccess/,
@@ -193,8 +188,8 @@ describe("IAM resource tags", () => {
   });
 
   it("aws:RequestTag, aws:TagKeys and aws:ResourceTag reach the authorizer on each resource", async () => {
-    await iam.send(new CreateUserCommand({ UserName: "tagger" }));
-    await iam.send(
+    await live.iam.send(new CreateUserCommand({ UserName: "tagger" }));
+    await live.iam.send(
       new PutUserPolicyCommand({
         UserName: "tagger",
         PolicyName: "tags",
@@ -228,12 +223,12 @@ describe("IAM resource tags", () => {
         }),
       }),
     );
-    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "tagger" }))).AccessKey!;
+    const key = (await live.iam.send(new CreateAccessKeyCommand({ UserName: "tagger" }))).AccessKey!;
     const tagger = new IAMClient(
-      clientConfig(twin, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }),
+      clientConfig(live.twin, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }),
     );
     for (const t of taggables) {
-      const ref = await t.create(iam, `authz-${t.kind.replace(" ", "-")}`);
+      const ref = await t.create(live.iam, `authz-${t.kind.replace(" ", "-")}`);
       const denied = { code: "AccessDenied", status: 403 };
       await expectAwsError(t.list(tagger, ref), denied);
       await expectAwsError(t.tag(tagger, ref, [{ Key: "team", Value: "red" }]), denied);

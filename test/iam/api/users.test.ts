@@ -1,6 +1,6 @@
 // IAM users, access keys, inline and attached user policies and tags, through SDK v3 against a live twin.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
@@ -22,8 +22,9 @@ import {
   UntagUserCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { clientConfig, withTwin } from "../../support/twin.ts";
+import { clientConfig } from "../../support/twin.ts";
 import { expectAwsError } from "./expect-error.ts";
+import { liveIam } from "./live-iam.ts";
 
 const readPolicy = JSON.stringify({
   Version: "2012-10-17",
@@ -31,47 +32,41 @@ const readPolicy = JSON.stringify({
 });
 
 describe("IAM users and access keys", () => {
-  let twin: Awaited<ReturnType<typeof withTwin>>;
-  let iam: IAMClient;
-  before(async () => {
-    twin = await withTwin();
-    iam = new IAMClient(clientConfig(twin));
-  });
-  after(() => twin.dispose());
+  const live = liveIam();
 
   it("GetUser without a name answers the caller: the bootstrap admin", async () => {
-    const { User } = await iam.send(new GetUserCommand({}));
+    const { User } = await live.iam.send(new GetUserCommand({}));
     assert.equal(User?.UserName, "keyship-admin");
     assert.equal(User?.Arn, "arn:aws:iam::123456789012:user/keyship-admin");
     assert.match(User?.UserId ?? "", /^AIDA[A-Z0-9]{16}$/);
-    assert.match(twin.admin.accessKeyId, /^AKIA[A-Z0-9]{16}$/);
-    assert.equal(twin.admin.secretAccessKey.length, 40);
-    const attached = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "keyship-admin" }));
+    assert.match(live.twin.admin.accessKeyId, /^AKIA[A-Z0-9]{16}$/);
+    assert.equal(live.twin.admin.secretAccessKey.length, 40);
+    const attached = await live.iam.send(new ListAttachedUserPoliciesCommand({ UserName: "keyship-admin" }));
     assert.deepEqual(attached.AttachedPolicies, [
       { PolicyName: "AdministratorAccess", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
     ]);
   });
 
   it("creates, reads, lists and deletes a user with a path and tags", async () => {
-    const created = await iam.send(
+    const created = await live.iam.send(
       new CreateUserCommand({ UserName: "alice", Path: "/team/", Tags: [{ Key: "team", Value: "blue" }] }),
     );
     assert.equal(created.User?.Arn, "arn:aws:iam::123456789012:user/team/alice");
     assert.deepEqual(created.User?.Tags, [{ Key: "team", Value: "blue" }]);
-    const got = await iam.send(new GetUserCommand({ UserName: "alice" }));
+    const got = await live.iam.send(new GetUserCommand({ UserName: "alice" }));
     assert.equal(got.User?.Path, "/team/");
-    const listed = await iam.send(new ListUsersCommand({ PathPrefix: "/team/" }));
+    const listed = await live.iam.send(new ListUsersCommand({ PathPrefix: "/team/" }));
     assert.deepEqual(
       listed.Users?.map((u) => u.UserName),
       ["alice"],
     );
-    await expectAwsError(iam.send(new CreateUserCommand({ UserName: "ALICE" })), {
+    await expectAwsError(live.iam.send(new CreateUserCommand({ UserName: "ALICE" })), {
       code: "EntityAlreadyExists",
       status: 409,
       message: "User with name ALICE already exists.",
     });
-    await iam.send(new DeleteUserCommand({ UserName: "alice" }));
-    await expectAwsError(iam.send(new GetUserCommand({ UserName: "alice" })), {
+    await live.iam.send(new DeleteUserCommand({ UserName: "alice" }));
+    await expectAwsError(live.iam.send(new GetUserCommand({ UserName: "alice" })), {
       code: "NoSuchEntity",
       status: 404,
       message: "The user with name alice cannot be found.",
@@ -79,7 +74,7 @@ describe("IAM users and access keys", () => {
   });
 
   it("rejects a user name outside the model's pattern with ValidationError", async () => {
-    await expectAwsError(iam.send(new CreateUserCommand({ UserName: "bad name" })), {
+    await expectAwsError(live.iam.send(new CreateUserCommand({ UserName: "bad name" })), {
       code: "ValidationError",
       status: 400,
       message:
@@ -89,14 +84,14 @@ describe("IAM users and access keys", () => {
 
   it("pages ListUsers with MaxItems and Marker", async () => {
     for (const n of ["p1", "p2", "p3"])
-      await iam.send(new CreateUserCommand({ UserName: n, Path: "/paged/" }));
-    const first = await iam.send(new ListUsersCommand({ PathPrefix: "/paged/", MaxItems: 2 }));
+      await live.iam.send(new CreateUserCommand({ UserName: n, Path: "/paged/" }));
+    const first = await live.iam.send(new ListUsersCommand({ PathPrefix: "/paged/", MaxItems: 2 }));
     assert.equal(first.IsTruncated, true);
     assert.deepEqual(
       first.Users?.map((u) => u.UserName),
       ["p1", "p2"],
     );
-    const second = await iam.send(
+    const second = await live.iam.send(
       new ListUsersCommand({ PathPrefix: "/paged/", MaxItems: 2, Marker: first.Marker }),
     );
     assert.equal(second.IsTruncated, false);
@@ -108,18 +103,18 @@ describe("IAM users and access keys", () => {
   });
 
   it("access keys: create (max two), list, deactivate, delete; keys sign requests as the user", async () => {
-    await iam.send(new CreateUserCommand({ UserName: "bob" }));
-    const k1 = (await iam.send(new CreateAccessKeyCommand({ UserName: "bob" }))).AccessKey!;
+    await live.iam.send(new CreateUserCommand({ UserName: "bob" }));
+    const k1 = (await live.iam.send(new CreateAccessKeyCommand({ UserName: "bob" }))).AccessKey!;
     assert.match(k1.AccessKeyId ?? "", /^AKIA/);
     assert.equal(k1.SecretAccessKey?.length, 40);
     assert.equal(k1.Status, "Active");
-    await iam.send(new CreateAccessKeyCommand({ UserName: "bob" }));
-    await expectAwsError(iam.send(new CreateAccessKeyCommand({ UserName: "bob" })), {
+    await live.iam.send(new CreateAccessKeyCommand({ UserName: "bob" }));
+    await expectAwsError(live.iam.send(new CreateAccessKeyCommand({ UserName: "bob" })), {
       code: "LimitExceeded",
       status: 409,
       message: "Cannot exceed quota for AccessKeysPerUser: 2",
     });
-    const listed = await iam.send(new ListAccessKeysCommand({ UserName: "bob" }));
+    const listed = await live.iam.send(new ListAccessKeysCommand({ UserName: "bob" }));
     assert.equal(listed.AccessKeyMetadata?.length, 2);
     assert.equal(
       listed.AccessKeyMetadata?.some((k) => "SecretAccessKey" in k),
@@ -128,26 +123,26 @@ describe("IAM users and access keys", () => {
 
     const keys = { accessKeyId: k1.AccessKeyId!, secretAccessKey: k1.SecretAccessKey! };
     // No policy yet: every IAM call is denied by the engine, naming the missing identity-based allow.
-    const asBob = new IAMClient(clientConfig(twin, keys));
+    const asBob = new IAMClient(clientConfig(live.twin, keys));
     await expectAwsError(asBob.send(new ListUsersCommand({})), {
       code: "AccessDenied",
       status: 403,
       message:
         /^User: arn:aws:iam::123456789012:user\/bob is not authorized to perform: iam:ListUsers on resource: .* because no identity-based policy allows the iam:ListUsers action$/,
     });
-    await iam.send(
+    await live.iam.send(
       new PutUserPolicyCommand({ UserName: "bob", PolicyName: "read", PolicyDocument: readPolicy }),
     );
     const self = await asBob.send(new GetUserCommand({}));
     assert.equal(self.User?.Arn, "arn:aws:iam::123456789012:user/bob");
 
-    await iam.send(
+    await live.iam.send(
       new UpdateAccessKeyCommand({ UserName: "bob", AccessKeyId: k1.AccessKeyId, Status: "Inactive" }),
     );
     await expectAwsError(asBob.send(new GetUserCommand({})), { code: "InvalidClientTokenId", status: 403 });
 
     await expectAwsError(
-      iam.send(new DeleteAccessKeyCommand({ UserName: "bob", AccessKeyId: "AKIAEXAMPLEEXAMPLE12" })),
+      live.iam.send(new DeleteAccessKeyCommand({ UserName: "bob", AccessKeyId: "AKIAEXAMPLEEXAMPLE12" })),
       {
         code: "NoSuchEntity",
         status: 404,
@@ -157,49 +152,51 @@ describe("IAM users and access keys", () => {
   });
 
   it("DeleteUser is a DeleteConflict while policies or keys remain", async () => {
-    await iam.send(new CreateUserCommand({ UserName: "carol" }));
-    await iam.send(
+    await live.iam.send(new CreateUserCommand({ UserName: "carol" }));
+    await live.iam.send(
       new PutUserPolicyCommand({ UserName: "carol", PolicyName: "read", PolicyDocument: readPolicy }),
     );
-    await iam.send(
+    await live.iam.send(
       new AttachUserPolicyCommand({
         UserName: "carol",
         PolicyArn: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
       }),
     );
-    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "carol" }))).AccessKey!;
+    const key = (await live.iam.send(new CreateAccessKeyCommand({ UserName: "carol" }))).AccessKey!;
 
     const conflict = (message: string) =>
-      expectAwsError(iam.send(new DeleteUserCommand({ UserName: "carol" })), {
+      expectAwsError(live.iam.send(new DeleteUserCommand({ UserName: "carol" })), {
         code: "DeleteConflict",
         status: 409,
         message,
       });
     await conflict("Cannot delete entity, must detach all policies first.");
-    await iam.send(
+    await live.iam.send(
       new DetachUserPolicyCommand({
         UserName: "carol",
         PolicyArn: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
       }),
     );
     await conflict("Cannot delete entity, must delete policies first.");
-    await iam.send(new DeleteUserPolicyCommand({ UserName: "carol", PolicyName: "read" }));
+    await live.iam.send(new DeleteUserPolicyCommand({ UserName: "carol", PolicyName: "read" }));
     await conflict("Cannot delete entity, must delete access keys first.");
-    await iam.send(new DeleteAccessKeyCommand({ UserName: "carol", AccessKeyId: key.AccessKeyId }));
-    await iam.send(new DeleteUserCommand({ UserName: "carol" }));
+    await live.iam.send(new DeleteAccessKeyCommand({ UserName: "carol", AccessKeyId: key.AccessKeyId }));
+    await live.iam.send(new DeleteUserCommand({ UserName: "carol" }));
   });
 
   it("inline user policies: put, get (URL-encoded as IAM returns it), list, delete; malformed documents", async () => {
-    await iam.send(new CreateUserCommand({ UserName: "dave" }));
+    await live.iam.send(new CreateUserCommand({ UserName: "dave" }));
     const doc = `{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]\n}`;
-    await iam.send(new PutUserPolicyCommand({ UserName: "dave", PolicyName: "ecr", PolicyDocument: doc }));
-    const got = await iam.send(new GetUserPolicyCommand({ UserName: "dave", PolicyName: "ecr" }));
+    await live.iam.send(
+      new PutUserPolicyCommand({ UserName: "dave", PolicyName: "ecr", PolicyDocument: doc }),
+    );
+    const got = await live.iam.send(new GetUserPolicyCommand({ UserName: "dave", PolicyName: "ecr" }));
     assert.equal(got.PolicyDocument, encodeURIComponent(doc));
     assert.equal(decodeURIComponent(got.PolicyDocument ?? ""), doc);
-    const names = await iam.send(new ListUserPoliciesCommand({ UserName: "dave" }));
+    const names = await live.iam.send(new ListUserPoliciesCommand({ UserName: "dave" }));
     assert.deepEqual(names.PolicyNames, ["ecr"]);
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new PutUserPolicyCommand({
           UserName: "dave",
           PolicyName: "bad",
@@ -208,18 +205,21 @@ describe("IAM users and access keys", () => {
       ),
       { code: "MalformedPolicyDocument", status: 400, message: "Syntax errors in policy." },
     );
-    await expectAwsError(iam.send(new GetUserPolicyCommand({ UserName: "dave", PolicyName: "nope" })), {
+    await expectAwsError(live.iam.send(new GetUserPolicyCommand({ UserName: "dave", PolicyName: "nope" })), {
       code: "NoSuchEntity",
       status: 404,
       message: "The user policy with name nope cannot be found.",
     });
-    await iam.send(new DeleteUserPolicyCommand({ UserName: "dave", PolicyName: "ecr" }));
-    assert.deepEqual((await iam.send(new ListUserPoliciesCommand({ UserName: "dave" }))).PolicyNames, []);
+    await live.iam.send(new DeleteUserPolicyCommand({ UserName: "dave", PolicyName: "ecr" }));
+    assert.deepEqual(
+      (await live.iam.send(new ListUserPoliciesCommand({ UserName: "dave" }))).PolicyNames,
+      [],
+    );
   });
 
   it("attaching a policy that does not exist is NoSuchEntity", async () => {
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new AttachUserPolicyCommand({
           UserName: "keyship-admin",
           PolicyArn: "arn:aws:iam::aws:policy/NoSuchPolicy",
@@ -234,8 +234,8 @@ describe("IAM users and access keys", () => {
   });
 
   it("tags: tag, list, untag; keys are case-insensitive", async () => {
-    await iam.send(new CreateUserCommand({ UserName: "erin" }));
-    await iam.send(
+    await live.iam.send(new CreateUserCommand({ UserName: "erin" }));
+    await live.iam.send(
       new TagUserCommand({
         UserName: "erin",
         Tags: [
@@ -244,13 +244,13 @@ describe("IAM users and access keys", () => {
         ],
       }),
     );
-    await iam.send(new TagUserCommand({ UserName: "erin", Tags: [{ Key: "env", Value: "prod" }] }));
-    assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: "erin" }))).Tags, [
+    await live.iam.send(new TagUserCommand({ UserName: "erin", Tags: [{ Key: "env", Value: "prod" }] }));
+    assert.deepEqual((await live.iam.send(new ListUserTagsCommand({ UserName: "erin" }))).Tags, [
       { Key: "env", Value: "prod" },
       { Key: "a", Value: "1" },
     ]);
     await expectAwsError(
-      iam.send(
+      live.iam.send(
         new TagUserCommand({
           UserName: "erin",
           Tags: [
@@ -265,8 +265,8 @@ describe("IAM users and access keys", () => {
         message: "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
       },
     );
-    await iam.send(new UntagUserCommand({ UserName: "erin", TagKeys: ["ENV"] }));
-    assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: "erin" }))).Tags, [
+    await live.iam.send(new UntagUserCommand({ UserName: "erin", TagKeys: ["ENV"] }));
+    assert.deepEqual((await live.iam.send(new ListUserTagsCommand({ UserName: "erin" }))).Tags, [
       { Key: "a", Value: "1" },
     ]);
   });
