@@ -41,6 +41,11 @@ export interface CredentialOptions {
   refreshMarginMs?: number;
   /** Extra STS client config (tests). */
   stsConfig?: STSClientConfig;
+  /**
+   * The ambient credentials, when not the SDK's default chain over process.env (a step of `keyship run`
+   * has its own environment, with what configure-aws-credentials exported).
+   */
+  ambient?: AwsCredentialIdentityProvider;
 }
 
 export interface ResolvedCredentials {
@@ -211,11 +216,12 @@ export async function resolveCredentials(o: CredentialOptions): Promise<Resolved
     };
   }
 
-  const haveEnvKeys = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
+  const haveEnvKeys = Boolean(o.ambient || (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY));
   if (o.roleArn && ctx.inActions && !haveEnvKeys && !env.AWS_PROFILE)
     throw missingRequestToken(o.roleArn, ctx);
 
-  const ambient = fromNodeProviderChain({ ...(env.AWS_PROFILE && { profile: env.AWS_PROFILE }) });
+  const ambient =
+    o.ambient ?? fromNodeProviderChain({ ...(env.AWS_PROFILE && { profile: env.AWS_PROFILE }) });
   let base: AwsCredentialIdentity;
   try {
     base = await ambient();

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
-import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { parse as parseYaml } from "yaml";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { configuredEndpoint } from "../credentials/engine-explanation.ts";
@@ -18,6 +18,16 @@ export interface CredentialParams {
   audience?: string;
   webIdentityTokenFile?: string;
   roleSessionName?: string;
+  /**
+   * Where every AWS call goes (STS, ECR, ECS). Default: AWS_ENDPOINT_URL[_<SERVICE>] of an explicit
+   * `RunContext.env`, else the SDK's own resolution (AWS's endpoints unless configured).
+   */
+  endpoint?: string;
+  /**
+   * Credentials to start from instead of the SDK's default chain (which reads process.env): used as they are
+   * without `roleArn`, or to chain into the role with sts:AssumeRole when no OIDC token is available.
+   */
+  credentials?: AwsCredentialIdentity;
 }
 
 export interface DeployParams extends CredentialParams {
@@ -77,9 +87,14 @@ export async function connect(
   counts?: Map<string, number>,
 ): Promise<Clients> {
   // The SDK resolves endpoints from process.env itself (AWS_ENDPOINT_URL[_<SERVICE>], config files); an explicit
-  // environment (tests, the Action's inputs) gets the same variables applied here.
+  // environment (tests, a step of `keyship run`) gets the same variables applied here, with the SDK's precedence:
+  // a service's own variable, then an explicit endpoint, then AWS_ENDPOINT_URL.
+  const explicitEnv = ctx.env !== process.env;
   const endpointFor = (svc: "STS" | "ECS" | "ECR") =>
-    ctx.env === process.env ? undefined : configuredEndpoint(ctx.env, svc);
+    (explicitEnv ? ctx.env[`AWS_ENDPOINT_URL_${svc}`] : undefined) ||
+    p.endpoint ||
+    (explicitEnv ? configuredEndpoint(ctx.env, svc) : undefined);
+  const given = p.credentials;
   const stsEndpoint = endpointFor("STS");
   const creds = await resolveCredentials({
     region: p.region,
@@ -90,6 +105,7 @@ export async function connect(
     ...(p.audience && { audience: p.audience }),
     ...(p.webIdentityTokenFile && { webIdentityTokenFile: p.webIdentityTokenFile }),
     ...(p.roleSessionName && { roleSessionName: p.roleSessionName }),
+    ...(given && { ambient: async () => given }),
     ...(ctx.mask && { mask: ctx.mask }),
     ...(ctx.clock && { clock: ctx.clock }),
     ...(ctx.fetch && { fetch: ctx.fetch }),

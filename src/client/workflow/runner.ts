@@ -10,6 +10,12 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { jobEnv } from "../../oidc/job-env.ts";
 import {
+  type ActionMetadata,
+  inputDefaults,
+  readActionMetadata,
+  unexpectedInputsWarning,
+} from "./action-metadata.ts";
+import {
   type ActionContext,
   ActionFailure,
   type BuiltinAction,
@@ -20,7 +26,7 @@ import { amazonEcsDeployTaskDefinition } from "./actions/amazon-ecs-deploy-task-
 import { amazonEcsRenderTaskDefinition } from "./actions/amazon-ecs-render-task-definition.ts";
 import { checkout } from "./actions/checkout.ts";
 import { configureAwsCredentials } from "./actions/configure-aws-credentials.ts";
-import { keyshipDeploy } from "./actions/keyship-deploy.ts";
+import { keyshipActionMetadata, keyshipDeploy } from "./actions/keyship-deploy.ts";
 import { parseCommandFile, parsePathFile } from "./command-files.ts";
 import { type ContainerCli, detectContainerCli } from "./container-cli.ts";
 import { type EvalEnv, type ExprValue, evaluateCondition, interpolateText } from "./expression.ts";
@@ -108,20 +114,34 @@ function actionName(uses: string): string {
   return (uses.split("@")[0] ?? uses).toLowerCase();
 }
 
-function resolveAction(uses: string, workspace: string): BuiltinAction {
+/** A built-in action and the metadata its inputs are read by (a local action's own action.yml). */
+interface ResolvedAction {
+  action: BuiltinAction;
+  metadata?: ActionMetadata;
+}
+
+function resolveAction(uses: string, workspace: string): ResolvedAction {
   if (uses.startsWith("docker://"))
     throw new ActionFailure(`Unsupported action '${uses}': keyship run does not run container actions`);
   const name = actionName(uses);
   const builtin = builtinActions.find((a) => a.name === name);
-  if (builtin) return builtin;
-  if (name.startsWith("./")) {
-    // a local action: keyship's own (its action.yml names keyship) is built in
-    for (const f of ["action.yml", "action.yaml"]) {
-      const p = join(workspace, name, f);
-      if (existsSync(p)) return keyshipDeploy;
-    }
+  if (builtin) return { action: builtin, ...(builtin.metadata && { metadata: builtin.metadata }) };
+  if (name.startsWith("./") || name.startsWith("/")) {
+    // A local action (a path in the workspace, usually checked out first): keyship's own when its action.yml
+    // is keyship's (same name); its declared inputs and defaults are read from that file.
+    const dir = resolve(workspace, name);
+    const file = ["action.yml", "action.yaml"].map((f) => join(dir, f)).find((f) => existsSync(f));
+    if (!file)
+      throw new ActionFailure(
+        `Can't find 'action.yml' or 'action.yaml' under '${dir}'. Did you forget to run actions/checkout before running your local action?`,
+      );
+    const metadata = readActionMetadata(file);
+    if (metadata.name === keyshipActionMetadata.name) return { action: keyshipDeploy, metadata };
+    throw new ActionFailure(
+      `Unknown local action '${uses}' ("${metadata.name}"): keyship run has built-in implementations of ${builtinActions.map((a) => a.name).join(", ")} and keyship's own action; it does not run other actions' code.`,
+    );
   }
-  if (/^[^/]+\/keyship(\/|$)/.test(name)) return keyshipDeploy;
+  if (/^[^/]+\/keyship(\/|$)/.test(name)) return { action: keyshipDeploy, metadata: keyshipActionMetadata };
   throw new ActionFailure(
     `Unknown action '${uses}': keyship run has built-in implementations of ${builtinActions.map((a) => a.name).join(", ")} and keyship's own action; it does not download actions.`,
   );
@@ -398,11 +418,16 @@ async function runJob(
       let error: string | undefined;
       try {
         if (step.uses) {
-          const action = resolveAction(step.uses, workspace);
+          const { action, metadata } = resolveAction(step.uses, workspace);
           const given = new Set(Object.keys(step.with));
-          const inputs: Record<string, string> = { ...action.defaults };
-          for (const [k, v] of Object.entries(step.with))
-            inputs[k] = interpolateText(v, contexts({ ...envCtx, ...stepEnv }));
+          const stepContexts = contexts({ ...envCtx, ...stepEnv });
+          // Defaults may be expressions (`default: ${{ github.token }}`); the runner evaluates them too.
+          const defaults = metadata ? inputDefaults(metadata) : action.defaults;
+          const inputs: Record<string, string> = {};
+          for (const [k, v] of Object.entries(defaults)) inputs[k] = interpolateText(v, stepContexts);
+          for (const [k, v] of Object.entries(step.with)) inputs[k] = interpolateText(v, stepContexts);
+          const unexpected = metadata && unexpectedInputsWarning(metadata, given);
+          if (unexpected) say(`  warning: ${unexpected}`);
           const ctx: ActionContext = {
             inputs,
             given,
@@ -423,6 +448,9 @@ async function runJob(
             },
             addPath: (p) => {
               extraPaths.push(p);
+            },
+            appendSummary: (markdown) => {
+              summary += markdown.endsWith("\n") ? markdown : `${markdown}\n`;
             },
             event: (n, d) => emit(n, d ?? ""),
           };

@@ -1,5 +1,6 @@
 // What a built-in action gets from the runner: its inputs (action.yml defaults applied), the step's
 // environment, the workspace, and the runner's command functions (outputs, env, path, masks).
+import type { ActionMetadata } from "../action-metadata.ts";
 
 export type TimelineEvent = "token" | "role" | "login" | "push" | "register" | "roll" | "stable";
 
@@ -21,6 +22,8 @@ export interface ActionContext {
   setOutput(name: string, value: string): void;
   exportVariable(name: string, value: string): void;
   addPath(dir: string): void;
+  /** markdown for the job summary (what an action appends to GITHUB_STEP_SUMMARY) */
+  appendSummary(markdown: string): void;
   /** marks a moment for the run's timeline (token obtained, role assumed, image pushed, …) */
   event(name: TimelineEvent, detail?: string): void;
 }
@@ -38,6 +41,8 @@ export interface BuiltinAction {
   name: string;
   /** inputs' defaults from the action's action.yml */
   defaults: Record<string, string>;
+  /** the action's own action.yml, when keyship has it: declared inputs (the runner warns on others) */
+  metadata?: ActionMetadata;
   run(ctx: ActionContext): Promise<void>;
 }
 
@@ -49,18 +54,4 @@ export function booleanInput(ctx: ActionContext, name: string): boolean {
   throw new ActionFailure(
     `Input does not meet YAML 1.2 "Core Schema" specification: ${name}\nSupport boolean input list: \`true | True | TRUE | false | False | FALSE\``,
   );
-}
-
-/** Runs fn with process.env temporarily holding the step's AWS variables (for SDK code that reads process.env). */
-export async function withProcessEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = { ...process.env };
-  for (const k of Object.keys(process.env))
-    if (k.startsWith("AWS_") || k.startsWith("ACTIONS_") || k.startsWith("GITHUB_")) delete process.env[k];
-  Object.assign(process.env, env);
-  try {
-    return await fn();
-  } finally {
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
 }

@@ -1,57 +1,58 @@
-// keyship's own action (`uses: keyship/keyship@v1` or a local `./action`), built in: calls the deploy
-// engine (src/client/deploy) with the step's inputs and environment.
-import { join } from "node:path";
-import { runDeploy } from "../../deploy/run.ts";
-import { ActionFailure, type BuiltinAction, withProcessEnv } from "./action-context.ts";
+// keyship's own action (action.yml at the repository root; `uses: keyship/keyship@v1`, or `uses: ./` in a
+// checkout of keyship), built in: the step's inputs as INPUT_* variables, exactly as a runner passes them to
+// the action's main, into the same runDeployAction the bundled action/main.ts calls. The step's own
+// environment (endpoint, the credentials configure-aws-credentials exported) is passed explicitly; process.env
+// is never touched.
+import { fileURLToPath } from "node:url";
+import { runDeployAction } from "../../github/deploy-action.ts";
+import { inputDefaults, readActionMetadata } from "../action-metadata.ts";
+import { ActionFailure, type BuiltinAction } from "./action-context.ts";
 
-/** `containers` lines `name=image`, or container-name + image. */
-function containers(inputs: Record<string, string>): { name?: string; image?: string }[] {
-  const lines = (inputs.containers ?? "")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  if (lines.length) {
-    return lines.map((l) => {
-      const i = l.indexOf("=");
-      return i < 0 ? { name: l } : { name: l.slice(0, i), image: l.slice(i + 1) };
-    });
-  }
-  if (inputs.image) return [{ name: inputs["container-name"] || undefined, image: inputs.image }];
-  return [];
+/** keyship's action.yml, read once: its input names and defaults are the built-in's. */
+export const keyshipActionMetadata = readActionMetadata(
+  fileURLToPath(new URL("../../../../action.yml", import.meta.url)),
+);
+
+/** The variables a runner sets for a JavaScript action's inputs (@actions/core `getInput` reads them). */
+export function inputVariables(inputs: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(inputs)) out[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = v;
+  return out;
 }
 
 export const keyshipDeploy: BuiltinAction = {
   name: "keyship/keyship",
-  defaults: { audience: "sts.amazonaws.com", "wait-minutes": "10" },
+  defaults: inputDefaults(keyshipActionMetadata),
+  metadata: keyshipActionMetadata,
   async run(ctx) {
-    const i = ctx.inputs;
-    const region = i["aws-region"] || i.region || ctx.env.AWS_REGION || ctx.env.AWS_DEFAULT_REGION;
-    if (!region) throw new ActionFailure("Input required and not supplied: aws-region");
-    const cluster = i.cluster;
-    const service = i.service;
-    const file = i["task-definition"];
-    if (!cluster || !service || !file)
-      throw new ActionFailure("keyship deploy needs cluster, service and task-definition");
-    const result = await withProcessEnv(ctx.env, () =>
-      runDeploy(
-        {
-          region,
-          ...(i["role-to-assume"] || i["role-arn"] ? { roleArn: i["role-to-assume"] || i["role-arn"] } : {}),
-          ...(i.audience ? { audience: i.audience } : {}),
-          cluster,
-          service,
-          taskDefinitionFile: join(ctx.workspace, file),
-          containers: containers(i),
-          waitMinutes: Number(i["wait-minutes"] || 10),
-          ...(i["keep-revisions"] ? { keepRevisions: Number(i["keep-revisions"]) } : {}),
-        },
-        { env: ctx.env, log: ctx.log, mask: ctx.mask },
-      ),
-    );
-    if (result.taskDefinitionArn) ctx.setOutput("task-definition-arn", result.taskDefinitionArn);
-    if (result.deploymentId) ctx.setOutput("deployment-id", result.deploymentId);
-    if (result.exitCode !== 0)
-      throw new ActionFailure(result.message ?? `keyship deploy ended ${result.outcome}`);
-    ctx.event("stable", service);
+    const env = { ...ctx.env, ...inputVariables(ctx.inputs) };
+    const keys =
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }),
+          }
+        : undefined;
+    let failure: string | undefined;
+    const { exitCode, result } = await runDeployAction({
+      env,
+      log: ctx.log,
+      mask: ctx.mask,
+      setOutput: ctx.setOutput,
+      summary: ctx.appendSummary,
+      error: (message) => {
+        failure = message;
+      },
+      aws: {
+        ...(env.AWS_ENDPOINT_URL && { endpoint: env.AWS_ENDPOINT_URL }),
+        ...(keys && { credentials: keys }),
+      },
+    });
+    if (result?.images.length) ctx.event("push", result.images.map((i) => i.result.digest).join(", "));
+    if (result?.registered && result.taskDefinitionArn) ctx.event("register", result.taskDefinitionArn);
+    if (result?.deploymentId) ctx.event("roll", result.deploymentId);
+    if (exitCode !== 0) throw new ActionFailure(failure ?? `keyship deploy failed (exit ${exitCode})`);
+    if (result?.outcome === "stable") ctx.event("stable", ctx.inputs.service ?? "");
   },
 };
