@@ -130,6 +130,38 @@ jobs:
     assert.equal(svc.runningCount, svc.desiredCount);
   });
 
+  it("without role-arn it uses the credentials configure-aws-credentials exported to the step", {
+    timeout: 120_000,
+  }, async () => {
+    const hostKey = process.env.AWS_ACCESS_KEY_ID;
+    const { result, log } = await run(`
+on: push
+permissions: { id-token: write }
+jobs:
+  deploy:
+    steps:
+      - uses: actions/checkout@v4
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::123456789012:role/github-actions-deploy
+          aws-region: ${REGION}
+      - id: ship
+        uses: ./
+        with:
+          cluster: sample_ecs_cluster
+          service: sample_ecs_service
+          task-definition: task-definition.json
+          container: web
+          image: ${REPO}
+          image-from: oci:img
+          force-new-deployment: true
+`);
+    assert.equal(result.status, "success", log);
+    assert.doesNotMatch(log, /Assumed /, "no second AssumeRoleWithWebIdentity: the exported keys are used");
+    assert.match(result.jobs[0]!.steps[2]!.outputs["deployment-id"] ?? "", /^ecs-svc\//);
+    assert.equal(process.env.AWS_ACCESS_KEY_ID, hostKey, "process.env untouched");
+  });
+
   it("defaults come from the checked-out action.yml (here dry-run: true), not from a copy", {
     timeout: 60_000,
   }, async () => {
