@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { load } from "./load.ts";
-import { startKeyship, startMoto } from "./peers.ts";
+import { peerKeys, startKeyship, startMoto } from "./peers.ts";
 import { signQuery } from "./signed.ts";
-import type { Row } from "./table.ts";
+import { type Row, versusMoto } from "./table.ts";
 
 const trust = JSON.stringify({
   Version: "2012-10-17",
@@ -22,17 +22,12 @@ export async function runFrontDoorBench(seconds = 3): Promise<Row[]> {
   const moto = await startMoto();
   const keyship = await startKeyship(stateDir);
   try {
-    const { readAdmin } = await import("../test/support/admin.ts");
-    const { admin } = await readAdmin(stateDir);
-    const motoKeys = {
-      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    };
-    for (const [peer, keys] of [
-      [keyship, admin],
-      [moto, motoKeys],
+    const keys = await peerKeys(stateDir);
+    for (const [peer, k] of [
+      [keyship, keys.keyship],
+      [moto, keys.moto],
     ] as const) {
-      const iam = new IAMClient({ endpoint: peer.url, region: "us-east-1", credentials: keys });
+      const iam = new IAMClient({ endpoint: peer.url, region: "us-east-1", credentials: k });
       await iam.send(new CreateRoleCommand({ RoleName: "bench-role", AssumeRolePolicyDocument: trust }));
     }
     const cases = [
@@ -40,19 +35,11 @@ export async function runFrontDoorBench(seconds = 3): Promise<Row[]> {
       { name: "GetRole", service: "iam", body: "Action=GetRole&RoleName=bench-role&Version=2010-05-08" },
     ];
     for (const c of cases) {
-      const kReq = await signQuery(keyship.url, c.service, c.body, admin);
-      const mReq = await signQuery(moto.url, c.service, c.body, motoKeys);
+      const kReq = await signQuery(keyship.url, c.service, c.body, keys.keyship);
+      const mReq = await signQuery(moto.url, c.service, c.body, keys.moto);
       const ks = await load(keyship.url, () => kReq, { seconds });
       const ms = await load(moto.url, () => mReq, { seconds });
-      rows.push({
-        bench: `signed ${c.name} req/s`,
-        keyship: ks.rps,
-        peer: ms.rps,
-        peerName: "moto_server",
-        unit: "req/s",
-        target: ">= 30x",
-        detail: `p50 ${ks.p50ms.toFixed(2)}/${ms.p50ms.toFixed(2)} ms, p99 ${ks.p99ms.toFixed(2)}/${ms.p99ms.toFixed(2)} ms, errors ${ks.errors}/${ms.errors}`,
-      });
+      rows.push(versusMoto(`signed ${c.name} req/s`, ks, ms));
     }
   } finally {
     await keyship.stop();

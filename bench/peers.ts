@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import type { Keys } from "./signed.ts";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -76,4 +77,17 @@ export async function startKeyship(stateDir: string, extra: string[] = []): Prom
     (u) => `${u}/_keyship/health`,
     port,
   );
+}
+
+/** moto_server takes any keys; these are AWS's documentation example keys. */
+export const MOTO_KEYS: Keys = {
+  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
+
+/** The keys to call each side with: the twin's bootstrap admin (as `keyship env` prints it) and moto's. */
+export async function peerKeys(stateDir: string): Promise<{ keyship: Keys; moto: Keys }> {
+  const { readAdmin } = await import("../test/support/admin.ts");
+  const { admin } = await readAdmin(stateDir);
+  return { keyship: admin, moto: MOTO_KEYS };
 }

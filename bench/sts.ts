@@ -13,8 +13,8 @@ import { jobFor } from "../src/oidc/claims.ts";
 import { openIssuer } from "../src/oidc/component.ts";
 import { openStore } from "../src/store/sqlite.ts";
 import { load } from "./load.ts";
-import { startKeyship, startMoto } from "./peers.ts";
-import type { Row } from "./table.ts";
+import { peerKeys, startKeyship, startMoto } from "./peers.ts";
+import { type Row, versusMoto } from "./table.ts";
 
 const GH = "token.actions.githubusercontent.com";
 
@@ -57,21 +57,16 @@ export async function runStsBench(seconds = 3): Promise<Row[]> {
   const moto = await startMoto();
   const keyship = await startKeyship(stateDir);
   try {
-    const { readAdmin } = await import("../test/support/admin.ts");
-    const { admin } = await readAdmin(stateDir);
-    const motoKeys = {
-      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    };
+    const keys = await peerKeys(stateDir);
     const roleArns: string[] = [];
-    for (const [peer, keys] of [
-      [keyship, admin],
-      [moto, motoKeys],
+    for (const [peer, k] of [
+      [keyship, keys.keyship],
+      [moto, keys.moto],
     ] as const) {
       const iam = new IAMClient({
         endpoint: peer.url,
         region: "us-east-1",
-        credentials: keys,
+        credentials: k,
         maxAttempts: 1,
       });
       await iam.send(
@@ -108,15 +103,7 @@ export async function runStsBench(seconds = 3): Promise<Row[]> {
     const mReq = request(roleArns[1]!);
     const ks = await load(keyship.url, () => kReq, { seconds, maxRequests: 100_000 });
     const ms = await load(moto.url, () => mReq, { seconds, maxRequests: 100_000 });
-    rows.push({
-      bench: "AssumeRoleWithWebIdentity req/s (full verification vs none)",
-      keyship: ks.rps,
-      peer: ms.rps,
-      peerName: "moto_server",
-      unit: "req/s",
-      target: ">= 30x",
-      detail: `p50 ${ks.p50ms.toFixed(2)}/${ms.p50ms.toFixed(2)} ms, p99 ${ks.p99ms.toFixed(2)}/${ms.p99ms.toFixed(2)} ms, errors ${ks.errors}/${ms.errors}`,
-    });
+    rows.push(versusMoto("AssumeRoleWithWebIdentity req/s (full verification vs none)", ks, ms));
   } finally {
     await keyship.stop();
     await moto.stop();

@@ -1,4 +1,6 @@
 // The benchmark report: one row per measurement, keyship beside its peer, as a ratio.
+import type { LoadResult } from "./load.ts";
+
 export interface Row {
   bench: string;
   keyship: number;
@@ -10,6 +12,19 @@ export interface Row {
   lowerIsBetter?: boolean;
   target?: string;
   detail?: string;
+}
+
+/** req/s of the same request against keyship and moto_server, with both sides' latencies and errors. */
+export function versusMoto(bench: string, ks: LoadResult, ms: LoadResult): Row {
+  return {
+    bench,
+    keyship: ks.rps,
+    peer: ms.rps,
+    peerName: "moto_server",
+    unit: "req/s",
+    target: ">= 30x",
+    detail: `p50 ${ks.p50ms.toFixed(2)}/${ms.p50ms.toFixed(2)} ms, p99 ${ks.p99ms.toFixed(2)}/${ms.p99ms.toFixed(2)} ms, errors ${ks.errors}/${ms.errors}`,
+  };
 }
 
 export function ratio(row: Row): number | undefined {
