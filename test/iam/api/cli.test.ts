@@ -5,15 +5,7 @@ import { rm } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { IAMClient, ListAttachedUserPoliciesCommand } from "@aws-sdk/client-iam";
 import { aws, cliEnv, clientConfig, tempDir, withTwin } from "../../support/twin.ts";
-
-const trust = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
-  ],
-});
-const passRole =
-  '{"Version":"2012-10-17","Statement":[{"Sid":"PassRole","Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/ecsTaskExecutionRole","Condition":{"StringLike":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}}}]}';
+import { ecsTrust, passRole } from "./documents.ts";
 
 describe("IAM API through the aws CLI", () => {
   let twin: Awaited<ReturnType<typeof withTwin>>;
@@ -36,11 +28,11 @@ describe("IAM API through the aws CLI", () => {
       "--role-name",
       "cli-role",
       "--assume-role-policy-document",
-      trust,
+      ecsTrust,
     ]);
     assert.equal(created.Role.Arn, "arn:aws:iam::123456789012:role/cli-role");
     const got = await json(["get-role", "--role-name", "cli-role"]);
-    assert.deepEqual(got.Role.AssumeRolePolicyDocument, JSON.parse(trust));
+    assert.deepEqual(got.Role.AssumeRolePolicyDocument, JSON.parse(ecsTrust));
     await json([
       "put-role-policy",
       "--role-name",
@@ -62,7 +54,7 @@ describe("IAM API through the aws CLI", () => {
       /An error occurred \(NoSuchEntity\) when calling the GetRole operation: The role with name missing cannot be found\./,
     );
     const dup = await aws(
-      ["iam", "create-role", "--role-name", "cli-role", "--assume-role-policy-document", trust],
+      ["iam", "create-role", "--role-name", "cli-role", "--assume-role-policy-document", ecsTrust],
       env,
     );
     assert.match(

@@ -17,17 +17,12 @@ import {
   ListPolicyVersionsCommand,
   SetDefaultPolicyVersionCommand,
 } from "@aws-sdk/client-iam";
+import { ecsTrust } from "./documents.ts";
 import { expectAwsError } from "./expect-error.ts";
 import { liveIam } from "./live-iam.ts";
 
 const doc = (action: string) =>
   JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: action, Resource: "*" }] });
-const ecsTrust = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
-  ],
-});
 
 describe("IAM managed policies", () => {
   const live = liveIam();

@@ -27,15 +27,10 @@ import {
   UpdateRoleCommand,
 } from "@aws-sdk/client-iam";
 import { clientConfig } from "../../support/twin.ts";
+import { ecsTrust } from "./documents.ts";
 import { expectAwsError } from "./expect-error.ts";
 import { liveIam } from "./live-iam.ts";
 
-const ecsTrust = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
-  ],
-});
 const provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
 const githubTrust = (condition?: object) =>
   JSON.stringify({

@@ -8,12 +8,10 @@ import {
   SimulateCustomPolicyCommand,
   SimulatePrincipalPolicyCommand,
 } from "@aws-sdk/client-iam";
+import { passRole } from "./documents.ts";
 import { expectAwsError } from "./expect-error.ts";
 import { liveIam } from "./live-iam.ts";
 
-// The seed scenario's PassRole statement (iam-policy.md §11.4), compact as in the spec.
-const passRole =
-  '{"Version":"2012-10-17","Statement":[{"Sid":"PassRole","Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/ecsTaskExecutionRole","Condition":{"StringLike":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}}}]}';
 const role = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole";
 
 describe("IAM simulator API", () => {

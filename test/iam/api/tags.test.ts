@@ -26,15 +26,10 @@ import {
   UntagUserCommand,
 } from "@aws-sdk/client-iam";
 import { clientConfig } from "../../support/twin.ts";
+import { ecsTrust } from "./documents.ts";
 import { expectAwsError } from "./expect-error.ts";
 import { liveIam } from "./live-iam.ts";
 
-const trust = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
-  ],
-});
 const doc = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
@@ -72,7 +67,7 @@ const taggables: Taggable[] = [
   {
     kind: "role",
     create: async (c, id) =>
-      (await c.send(new CreateRoleCommand({ RoleName: id, AssumeRolePolicyDocument: trust }))).Role!
+      (await c.send(new CreateRoleCommand({ RoleName: id, AssumeRolePolicyDocument: ecsTrust }))).Role!
         .RoleName!,
     tag: (c, ref, Tags) => c.send(new TagRoleCommand({ RoleName: ref, Tags })),
     untag: (c, ref, TagKeys) => c.send(new UntagRoleCommand({ RoleName: ref, TagKeys })),
