@@ -23,11 +23,15 @@ unsupported and not applied.
   --state DIR    run an in-process twin on DIR when AWS_ENDPOINT_URL is not set
   --region R     region when the configuration's provider block names none
 
-A resource that needs something missing (e.g. an attachment to a role that does not exist yet,
-which AWS answers with NoSuchEntity) is reported as deferred with the reason; everything else is
-applied, and applying again once the dependency exists completes it.
+An attachment of this account's managed policy to a role that does not exist yet (AWS would answer
+NoSuchEntity) is pending: recorded on the policy itself as the tag keyship:pending-attachment and
+reported ("will attach when role R exists"). Every later apply, of any configuration, attaches it
+once the role exists and removes the tag, so configurations sharing a role apply in either order.
+Anything else that needs something missing is reported as deferred with the reason; applying
+again once the dependency exists completes it.
 
-Exit codes: 0 applied (or nothing to do), 1 error, 2 usage error, 3 applied with deferred resources.
+Exit codes: 0 applied (or nothing to do; pending attachments included), 1 error, 2 usage error,
+3 applied with deferred resources.
 `;
 
 export async function run(argv: string[]): Promise<number> {

@@ -6,9 +6,10 @@ import { ecrRepository, ecsCluster, ecsService, ecsTaskDefinition } from "./cont
 import { type DataSourceContext, dataSources } from "./data-sources.ts";
 import { type EvalHooks, Evaluator, type InstanceKey } from "./evaluate.ts";
 import { parseExpression } from "./hcl-expression.ts";
-import { oidcProvider, policy, role, rolePolicy, rolePolicyAttachment } from "./iam-resources.ts";
+import { oidcProvider, policy, role, roleName, rolePolicy, rolePolicyAttachment } from "./iam-resources.ts";
 import { type Config, ConfigError, loadConfig, parseHcl, type ResourceBlock } from "./load.ts";
-import type { AwsClients, ResourcePlan, ResourceType } from "./resource-type.ts";
+import { completePendingAttachments, PENDING_TAG, type PendingAttachment } from "./pending-attachments.ts";
+import { type AwsClients, type ResourcePlan, type ResourceType, str } from "./resource-type.ts";
 import { Unknown, type Value } from "./value.ts";
 
 export const resourceTypes: Record<string, ResourceType> = {
@@ -50,8 +51,13 @@ export interface ResourceOutcome {
 
 export interface ApplyReport {
   resources: ResourceOutcome[];
+  /**
+   * Attachments recorded as pending by earlier applies (of any configuration) that this one found: attached
+   * now that the role exists, would be attached (--plan), or still waiting for their role.
+   */
+  pendingAttachments: PendingAttachment[];
   outputs: Record<string, Value>;
-  /** true when something could not be applied yet (deferred) */
+  /** true when something could not be applied yet (deferred); pending attachments are not incomplete */
   incomplete: boolean;
 }
 
@@ -64,6 +70,8 @@ export async function applyConfiguration(opts: ApplyOptions): Promise<ApplyRepor
   const region = providerRegion(config) ?? opts.region;
   const inputs = await variableInputs(config, opts);
   const resources: ResourceOutcome[] = [];
+  /** "policyArn role" of the attachments this run found pending */
+  const pendingHere = new Set<string>();
   for (const u of config.unsupported) {
     resources.push({
       address: `${u.kind} ${u.name}`,
@@ -129,6 +137,8 @@ export async function applyConfiguration(opts: ApplyOptions): Promise<ApplyRepor
         reason: plan.reason,
       });
       if (plan.action === "create" && type.identity) ctx.pendingCreates.add(type.identity(args));
+      if (plan.action === "pending")
+        pendingHere.add(`${str(args, "policy_arn")} ${roleName(str(args, "role") ?? "")}`);
       if (opts.planOnly || plan.action === "no-op" || plan.action === "deferred") {
         log(formatOutcome(resources[resources.length - 1]!, opts.planOnly ?? false));
         return plan.attrs;
@@ -139,7 +149,40 @@ export async function applyConfiguration(opts: ApplyOptions): Promise<ApplyRepor
     },
   };
   const result = await new Evaluator(config, inputs, hooks).run();
-  return { resources, outputs: result.outputs, incomplete: resources.some((r) => r.action === "deferred") };
+  // Attachments earlier applies recorded as pending (this configuration's or another's): completed now when
+  // their role exists. The ones this run just recorded are already reported with their resource.
+  const plannedRoles = new Set(
+    [...ctx.pendingCreates].filter((k) => k.startsWith("aws_iam_role:")).map((k) => k.slice(13)),
+  );
+  const pendingAttachments = (
+    await completePendingAttachments({
+      iam: opts.clients.iam,
+      planOnly: opts.planOnly ?? false,
+      plannedRoles,
+    })
+  ).filter((p) => !(p.state === "waiting" && pendingHere.has(`${p.policyArn} ${p.role}`)));
+  for (const p of pendingAttachments) log(formatPending(p));
+  return {
+    resources,
+    pendingAttachments,
+    outputs: result.outputs,
+    incomplete: resources.some((r) => r.action === "deferred"),
+  };
+}
+
+export function formatPending(p: PendingAttachment): string {
+  const policy = p.policyArn.replace(/^.*:policy\//, "");
+  const what = `pending attachment of policy ${policy} to role ${p.role}`;
+  switch (p.state) {
+    case "attached":
+      return `+ ${what}: attached (recorded by an earlier apply; role ${p.role} exists now)`;
+    case "already-attached":
+      return `= ${what}: already attached; the record (tag ${PENDING_TAG}) is removed`;
+    case "will-attach":
+      return `+ ${what}: will be attached (recorded by an earlier apply; role ${p.role} exists or will be created)`;
+    case "waiting":
+      return `* ${what}: will attach when role ${p.role} exists`;
+  }
 }
 
 const symbols: Record<ResourceOutcome["action"], string> = {
@@ -148,6 +191,7 @@ const symbols: Record<ResourceOutcome["action"], string> = {
   replace: "±",
   "no-op": "=",
   deferred: "!",
+  pending: "*",
   unsupported: "?",
 };
 
@@ -159,6 +203,7 @@ export function formatOutcome(r: ResourceOutcome, planOnly: boolean): string {
         replace: "will get a new revision",
         "no-op": "no changes",
         deferred: "deferred",
+        pending: "pending",
         unsupported: "unsupported, not applied",
       }
     : {
@@ -167,6 +212,7 @@ export function formatOutcome(r: ResourceOutcome, planOnly: boolean): string {
         replace: "new revision registered",
         "no-op": "no changes",
         deferred: "deferred",
+        pending: "pending",
         unsupported: "unsupported, not applied",
       };
   const lines = [`${symbols[r.action]} ${r.address}: ${verb[r.action]}`];
@@ -178,7 +224,15 @@ export function formatOutcome(r: ResourceOutcome, planOnly: boolean): string {
 export function summary(report: ApplyReport, planOnly: boolean): string {
   const count = (...a: ResourceOutcome["action"][]) =>
     report.resources.filter((r) => a.includes(r.action)).length;
-  const tail = `${count("no-op")} unchanged, ${count("deferred")} deferred, ${count("unsupported")} unsupported.`;
+  const state = (s: PendingAttachment["state"]) =>
+    report.pendingAttachments.filter((p) => p.state === s).length;
+  const waiting = count("pending") + state("waiting");
+  const completed = planOnly ? state("will-attach") : state("attached");
+  const pending = [
+    ...(completed ? [`${completed} pending attachment(s) ${planOnly ? "to complete" : "completed"}`] : []),
+    ...(waiting ? [`${waiting} attachment(s) waiting for their role`] : []),
+  ];
+  const tail = `${count("no-op")} unchanged, ${count("deferred")} deferred, ${count("unsupported")} unsupported${pending.length ? `; ${pending.join(", ")}` : ""}.`;
   return planOnly
     ? `Plan: ${count("create")} to create, ${count("update", "replace")} to change, ${tail}`
     : `Apply complete: ${count("create")} created, ${count("update", "replace")} changed, ${tail}`;

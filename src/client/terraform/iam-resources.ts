@@ -25,6 +25,7 @@ import {
   UpdateOpenIDConnectProviderThumbprintCommand,
   UpdateRoleCommand,
 } from "@aws-sdk/client-iam";
+import { isLocalPolicy, PENDING_TAG, recordedRoles, recordPending } from "./pending-attachments.ts";
 import {
   assertKnown,
   blocks,
@@ -48,7 +49,7 @@ const iamArn = (ctx: ResourceContext, kind: string, path: string, name: string) 
   `arn:${ctx.partition}:iam::${ctx.accountId}:${kind}${path}${name}`;
 
 /** The role name from a name or an ARN (the seed article's own text passes an ARN to `role`). */
-function roleName(ref: string): string {
+export function roleName(ref: string): string {
   const m = /^arn:[^:]+:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(ref);
   return m ? m[1]! : ref;
 }
@@ -424,7 +425,11 @@ export const rolePolicyAttachment: ResourceType = {
     } catch (err) {
       if (!isAwsError(err, "NoSuchEntity")) throw err;
     }
-    if (!attached && !ctx.pendingCreates.has(`aws_iam_role:${role}`)) return deferredForRole(role, attrs);
+    if (!attached && !ctx.pendingCreates.has(`aws_iam_role:${role}`)) {
+      return isLocalPolicy(policyArn, ctx.accountId)
+        ? pendingForRole(ctx, role, policyArn, attrs)
+        : deferredForRole(role, attrs);
+    }
     if (attached?.includes(policyArn)) return noChange({ ...attrs, id: `${role}-${policyArn}` });
     return {
       action: "create",
@@ -447,6 +452,31 @@ async function roleExists(ctx: ResourceContext, name: string): Promise<boolean> 
     if (isAwsError(err, "NoSuchEntity")) return false;
     throw err;
   }
+}
+
+/**
+ * An attachment of this account's managed policy to a role that neither exists nor is created by this
+ * configuration: recorded as a tag on the policy (pending-attachments.ts), so that the configuration applies
+ * cleanly and any later apply attaches it once the role exists. With --plan, or when already recorded,
+ * nothing is written.
+ */
+async function pendingForRole(
+  ctx: ResourceContext,
+  role: string,
+  policyArn: string,
+  attrs: Record<string, Value>,
+): Promise<ResourcePlan> {
+  const recorded = (await recordedRoles(ctx.clients.iam, policyArn))?.includes(role) ?? false;
+  return {
+    action: "pending",
+    changes: recorded ? [] : [`+ tag ${PENDING_TAG} = ${show(role)} on ${show(policyArn)}`],
+    attrs,
+    reason: `will attach when role ${role} exists (it does not yet: AWS would answer NoSuchEntity). The attachment is kept on the policy as tag ${PENDING_TAG}; the next keyship apply of any configuration attaches it once the role exists.`,
+    apply: async () => {
+      if (!recorded) await recordPending(ctx.clients.iam, policyArn, role);
+      return attrs;
+    },
+  };
 }
 
 /**

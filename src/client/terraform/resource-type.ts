@@ -23,13 +23,16 @@ export interface ResourceContext {
 }
 
 export interface ResourcePlan {
-  /** create, update (in place), replace, no-op, or deferred (cannot be applied yet, with the reason) */
-  action: "create" | "update" | "replace" | "no-op" | "deferred";
+  /**
+   * create, update (in place), replace, no-op, deferred (cannot be applied yet, with the reason), or pending
+   * (recorded in the account, completed by a later apply once what it needs exists; with the reason)
+   */
+  action: "create" | "update" | "replace" | "no-op" | "deferred" | "pending";
   /** human-readable lines: `+ name = "x"`, `~ description: "a" → "b"` */
   changes: string[];
   /** attributes as far as they are known before applying */
   attrs: Record<string, Value>;
-  /** why a deferred resource could not be applied */
+  /** why a deferred resource could not be applied, or what a pending one waits for */
   reason?: string;
   /** performs the change; returns the attributes after apply */
   apply(): Promise<Record<string, Value>>;

@@ -1,4 +1,5 @@
-// keyship apply against an in-process twin: the seed's two configurations in either order, idempotence,
+// keyship apply against an in-process twin: the seed's two configurations in either order (a pending attachment
+// recorded on the policy and completed by a later apply), idempotence,
 // --plan changing nothing, unsupported resources listed, ECR/ECS resources and drift correction.
 import assert from "node:assert/strict";
 import { mkdtemp, writeFile } from "node:fs/promises";
@@ -6,11 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
+  CreateRoleCommand,
   GetRoleCommand,
   ListAttachedRolePoliciesCommand,
+  ListPolicyTagsCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { applyConfiguration } from "../../../src/client/terraform/apply.ts";
+import { applyConfiguration, summary } from "../../../src/client/terraform/apply.ts";
 import { clientsFor } from "../../../src/client/workflow/aws-target.ts";
 import { startTwin } from "../../../src/main.ts";
 
@@ -37,42 +40,125 @@ async function withTwin(
 const actions = (r: Awaited<ReturnType<typeof applyConfiguration>>) =>
   r.resources.map((x) => `${x.address}=${x.action}`);
 
-test("app before common: the attachment is deferred with the reason, then completes; a third run changes nothing", {
+const policyArn = "arn:aws:iam::123456789012:policy/github-actions-deploy-policy";
+
+async function attachedToDeployRole(clients: ReturnType<typeof clientsFor>): Promise<string[]> {
+  const out = await clients.iam.send(
+    new ListAttachedRolePoliciesCommand({ RoleName: "github-actions-deploy" }),
+  );
+  return (out.AttachedPolicies ?? []).map((p) => p.PolicyName ?? "").sort();
+}
+
+async function policyTags(clients: ReturnType<typeof clientsFor>): Promise<Record<string, string>> {
+  const out = await clients.iam.send(new ListPolicyTagsCommand({ PolicyArn: policyArn }));
+  return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key, t.Value]));
+}
+
+for (const order of [
+  ["common", "app"],
+  ["app", "common"],
+]) {
+  test(`${order.join(" then ")}: both apply cleanly and end with both policies on the role; again changes nothing`, {
+    timeout: 120_000,
+  }, async () => {
+    await withTwin(async (clients, twinUrl) => {
+      const apply = (part: string, planOnly = false) =>
+        applyConfiguration({ dir: join(seed, part), clients, region, twinUrl, planOnly });
+      for (const part of order) {
+        const report = await apply(part);
+        assert.equal(report.incomplete, false, `${part} applied completely`);
+        assert.ok(
+          report.resources.every((r) => r.action === "create" || r.action === "pending"),
+          `${part}: ${actions(report)}`,
+        );
+      }
+      assert.deepEqual(await attachedToDeployRole(clients), [
+        "github-actions-deploy",
+        "github-actions-deploy-policy",
+      ]);
+      assert.deepEqual(await policyTags(clients), {}, "no pending record is left behind");
+      for (const part of ["common", "app"]) {
+        const plan = await apply(part, true);
+        assert.ok(
+          actions(plan).every((a) => a.endsWith("=no-op")),
+          `${part} is idempotent: ${actions(plan)}`,
+        );
+        assert.deepEqual(plan.pendingAttachments, []);
+      }
+    });
+  });
+}
+
+test("app first: the attachment is pending, recorded on the policy, shown by --plan, and completed by common", {
   timeout: 120_000,
 }, async () => {
   await withTwin(async (clients, twinUrl) => {
     const apply = (part: string, planOnly = false) =>
       applyConfiguration({ dir: join(seed, part), clients, region, twinUrl, planOnly });
-    const first = await apply("app");
-    assert.deepEqual(actions(first), [
+    const plan = await apply("app", true);
+    assert.deepEqual(actions(plan), [
       "aws_iam_policy.github_actions_deploy=create",
-      "aws_iam_role_policy_attachment.role_policy_attachment=deferred",
+      "aws_iam_role_policy_attachment.role_policy_attachment=pending",
     ]);
-    assert.equal(first.incomplete, true);
-    assert.match(
-      first.resources[1]!.reason!,
-      /role "github-actions-deploy" does not exist \(AWS would answer NoSuchEntity/,
-    );
-    const common = await apply("common");
-    assert.equal(common.incomplete, false);
-    assert.ok(actions(common).every((a) => a.endsWith("=create")));
+    const first = await apply("app");
+    assert.equal(first.incomplete, false);
+    assert.equal(first.resources[1]!.action, "pending");
+    assert.match(first.resources[1]!.reason!, /^will attach when role github-actions-deploy exists/);
+    assert.match(summary(first, false), /1 attachment\(s\) waiting for their role\.$/);
+    assert.deepEqual(await policyTags(clients), { "keyship:pending-attachment": "github-actions-deploy" });
+    // applying app again records nothing new and is still clean
     const again = await apply("app");
     assert.deepEqual(actions(again), [
       "aws_iam_policy.github_actions_deploy=no-op",
-      "aws_iam_role_policy_attachment.role_policy_attachment=create",
+      "aws_iam_role_policy_attachment.role_policy_attachment=pending",
     ]);
-    const attached = await clients.iam.send(
-      new ListAttachedRolePoliciesCommand({ RoleName: "github-actions-deploy" }),
-    );
-    assert.deepEqual(attached.AttachedPolicies?.map((p) => p.PolicyName).sort(), [
+    assert.deepEqual(again.resources[1]!.changes, []);
+    // --plan of the other configuration shows that it will complete the attachment, and changes nothing
+    const commonPlan = await apply("common", true);
+    assert.deepEqual(commonPlan.pendingAttachments, [
+      { policyArn, role: "github-actions-deploy", state: "will-attach" },
+    ]);
+    assert.deepEqual(await policyTags(clients), { "keyship:pending-attachment": "github-actions-deploy" });
+    const common = await apply("common");
+    assert.deepEqual(common.pendingAttachments, [
+      { policyArn, role: "github-actions-deploy", state: "attached" },
+    ]);
+    assert.match(summary(common, false), /1 pending attachment\(s\) completed\.$/);
+    assert.deepEqual(await attachedToDeployRole(clients), [
       "github-actions-deploy",
       "github-actions-deploy-policy",
     ]);
-    for (const part of ["common", "app"])
-      assert.ok(
-        actions(await apply(part, true)).every((a) => a.endsWith("=no-op")),
-        `${part} is idempotent`,
-      );
+    assert.deepEqual(await policyTags(clients), {});
+  });
+});
+
+test("app first, then the role made some other way: re-applying app attaches it and removes the record", {
+  timeout: 120_000,
+}, async () => {
+  await withTwin(async (clients, twinUrl) => {
+    const apply = () => applyConfiguration({ dir: join(seed, "app"), clients, region, twinUrl });
+    await apply();
+    await clients.iam.send(
+      new CreateRoleCommand({
+        RoleName: "github-actions-deploy",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
+      }),
+    );
+    const second = await apply();
+    assert.deepEqual(actions(second), [
+      "aws_iam_policy.github_actions_deploy=no-op",
+      "aws_iam_role_policy_attachment.role_policy_attachment=create",
+    ]);
+    assert.deepEqual(second.pendingAttachments, [
+      { policyArn, role: "github-actions-deploy", state: "already-attached" },
+    ]);
+    assert.deepEqual(await attachedToDeployRole(clients), ["github-actions-deploy-policy"]);
+    assert.deepEqual(await policyTags(clients), {});
   });
 });
 
