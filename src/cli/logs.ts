@@ -1,6 +1,6 @@
 // `keyship logs TASK`: a task's container output, kept by the twin per task (running or stopped).
 import { DEFAULT_PORT } from "../config.ts";
-import { parseCommand } from "./args.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship logs [--url http://127.0.0.1:${DEFAULT_PORT}] TASK
 
@@ -15,10 +15,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, { url: { type: "string" } }, usage, { name: "keyship logs" });
   if (typeof parsed === "number") return parsed;
   const task = parsed.positionals[0];
-  if (!task || parsed.positionals.length > 1) {
-    process.stderr.write(`keyship logs: name one task\n\n${usage}`);
-    return 2;
-  }
+  if (!task || parsed.positionals.length > 1) return misuse("keyship logs: name one task", usage);
   const base = parsed.values.url ?? process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`;
   const res = await fetch(new URL(`/_keyship/ecs/tasks/${encodeURIComponent(task)}/logs`, base));
   const text = await res.text();
