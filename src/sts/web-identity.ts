@@ -52,10 +52,14 @@ export interface VerifyDeps {
 
 /** Steps 2–6 of sts.md §2.4. Throws InvalidIdentityToken / ExpiredTokenException. */
 export async function verifyWebIdentityToken(
-  token: string,
+  presented: string,
   deps: VerifyDeps,
   providerId?: string,
 ): Promise<VerifiedWebIdentity> {
+  // A token read from a file (`--web-identity-token file://token`, AWS_WEB_IDENTITY_TOKEN_FILE)
+  // often ends with a newline; surrounding whitespace is not part of a compact JWT, so it is
+  // dropped rather than rejected (keyship's decision: AWS does not document this case).
+  const token = presented.trim();
   const parsed = parseJwt(token);
   if (!parsed) throw invalidIdentityToken(messages.notJwt);
   // ProviderId is for the OAuth 2.0 providers (Amazon, Facebook) only (sts.md §2.2).
