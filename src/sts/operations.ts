@@ -23,6 +23,7 @@ import {
   validationError,
   webIdentityDenied,
 } from "./errors.ts";
+import { type AssumeRoleForService, createServiceAssume } from "./service-assume.ts";
 import { assumedRoleArn, SessionStore, type StoredSession } from "./sessions.ts";
 import { trustTrace } from "./trust-trace.ts";
 import {
@@ -63,6 +64,8 @@ export interface Sts {
   service: Service;
   credentials: CredentialSource;
   sessions: SessionStore;
+  /** a service (ECS) assumes a role on its own behalf: trust policy decides, session minted (service-assume.ts) */
+  assumeRoleForService: AssumeRoleForService;
   /** writes pending sessions and closes the session connection */
   close(): void;
 }
@@ -373,6 +376,12 @@ export function createSts(deps: StsDeps): Sts {
     },
     credentials: sessions,
     sessions,
+    assumeRoleForService: createServiceAssume({
+      rt,
+      iam,
+      sessions,
+      ...(deps.decisions ? { decisions: deps.decisions } : {}),
+    }),
     close: () => sessions.close(),
   };
 }

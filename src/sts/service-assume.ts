@@ -1,0 +1,134 @@
+// A role assumed by an AWS service on its own behalf (ECS pulling a task's images as its execution role):
+// the role's trust policy alone decides, for the service principal, sts:AssumeRole (iam-policy.md §5.6,
+// "checked when the service uses the role, not at iam:PassRole time"). The decision is logged like any
+// other; an allowed request mints a real session the service then calls AWS with.
+// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+import type { Principal, RoleSession, TwinRuntime } from "../core/service.ts";
+import type { DecisionLog } from "../iam/decisions.ts";
+import { type EvalRequest, type EvalResult, evaluate } from "../iam/evaluate.ts";
+import type { IamDirectory } from "../iam/model.ts";
+import { principalOf, type SessionStore, type StoredSession } from "./sessions.ts";
+import { trustTrace } from "./trust-trace.ts";
+import { parseRoleArn } from "./validate.ts";
+
+export interface ServiceAssumeRequest {
+  roleArn: string;
+  /** the service principal as trust policies name it, e.g. `ecs-tasks.amazonaws.com` */
+  servicePrincipal: string;
+  /** the session name the service picks (ECS: the task id) */
+  sessionName: string;
+  now: Date;
+  /** default 3600 s, capped at the role's MaxSessionDuration */
+  durationSeconds?: number;
+  /** confused-deputy keys the service supplies (aws:SourceAccount, aws:SourceArn) */
+  context?: Record<string, string>;
+}
+
+export type ServiceAssumeOutcome =
+  | { ok: true; session: StoredSession; principal: Principal }
+  | {
+      ok: false;
+      /** the role does not exist (or its path differs), or its trust policy does not allow the service */
+      reason: "no-such-role" | "trust-denied";
+      /** which trust statement failed and why (the decision log's explanation) */
+      explanation: string;
+    };
+
+export type AssumeRoleForService = (request: ServiceAssumeRequest) => Promise<ServiceAssumeOutcome>;
+
+export function createServiceAssume(deps: {
+  rt: TwinRuntime;
+  iam: IamDirectory;
+  sessions: SessionStore;
+  decisions?: Pick<DecisionLog, "record">;
+}): AssumeRoleForService {
+  const { rt, iam, sessions } = deps;
+
+  function record(req: ServiceAssumeRequest, request: EvalRequest, result: EvalResult, extra: object) {
+    if (!deps.decisions) return;
+    const denied = result.decision !== "allowed";
+    const first = result.matchedStatements[0];
+    deps.decisions.record({
+      id: rt.ids.uuid(),
+      time: req.now.toISOString(),
+      service: "sts",
+      operation: "AssumeRole",
+      requestId: rt.ids.uuid(),
+      principal: req.servicePrincipal,
+      action: request.action,
+      resource: request.resource,
+      decision: result.decision,
+      ...(first ? { decidedBy: `${first.sourcePolicyId}#${first.sid ?? first.index}` } : {}),
+      ...(denied
+        ? {
+            message: `${req.servicePrincipal} is not authorized to perform: sts:AssumeRole on resource: ${req.roleArn}`,
+            detail: result,
+            explanation: trustTrace(request, result),
+          }
+        : {}),
+      context: { ...request.context, ...extra },
+    });
+  }
+
+  return async function assumeRoleForService(req) {
+    const time = req.now.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const request: EvalRequest = {
+      principal: req.servicePrincipal,
+      action: "sts:AssumeRole",
+      resource: req.roleArn,
+      resourceAccount: rt.accountId,
+      context: {
+        // global keys AWS supplies when a service principal calls
+        // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
+        "aws:PrincipalServiceName": req.servicePrincipal,
+        "aws:PrincipalIsAWSService": "true",
+        "aws:CurrentTime": time,
+        "aws:EpochTime": String(Math.floor(req.now.getTime() / 1000)),
+        "sts:RoleSessionName": req.sessionName,
+        ...req.context,
+      },
+    };
+    const arn = parseRoleArn(req.roleArn);
+    const role = arn && arn.account === rt.accountId ? iam.getRoleByArn(req.roleArn) : undefined;
+    if (!role || role.Path !== arn?.path) {
+      const result: EvalResult = {
+        decision: "implicitDeny",
+        blockedBy: ["resource"],
+        matchedStatements: [],
+        missingContextKeys: [],
+        policies: [],
+        resourceGrant: null,
+      };
+      record(req, request, result, { reason: "role does not exist" });
+      return {
+        ok: false,
+        reason: "no-such-role",
+        explanation: `sts:AssumeRole on ${req.roleArn} by ${req.servicePrincipal}: the role does not exist`,
+      };
+    }
+    const trust = { id: `trust:${role.RoleName}`, document: role.AssumeRolePolicyDocument };
+    const result = evaluate(request, { identity: [], resource: trust });
+    if (result.decision !== "allowed") {
+      // the explained evaluation names the statement and condition that failed
+      const detailed = evaluate(request, { identity: [], resource: trust }, { explain: true });
+      record(req, request, detailed, {});
+      return { ok: false, reason: "trust-denied", explanation: trustTrace(request, detailed) };
+    }
+    record(req, request, result, {});
+    const seconds = Math.min(req.durationSeconds ?? 3600, role.MaxSessionDuration);
+    const session: RoleSession = {
+      roleArn: role.Arn,
+      roleName: role.RoleName,
+      roleId: role.RoleId,
+      sessionName: req.sessionName,
+      expiration: new Date(Math.floor(req.now.getTime() / 1000) * 1000 + seconds * 1000),
+      policyArns: [],
+      tags: {},
+      transitiveTagKeys: [],
+      chained: false,
+      via: `AssumeRole by ${req.servicePrincipal}`,
+    };
+    const stored = await sessions.create(rt.accountId, req.now, session);
+    return { ok: true, session: stored, principal: principalOf(stored) };
+  };
+}
