@@ -8,14 +8,14 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { type ImageSource, MEDIA } from "../image/source.ts";
 
-interface Entry {
+export interface TarEntry {
   path: string;
   data?: Buffer;
   mode: number;
   dir: boolean;
 }
 
-function header(e: Entry): Buffer {
+function header(e: TarEntry): Buffer {
   const h = Buffer.alloc(512);
   const name = e.dir ? `${e.path}/` : e.path;
   h.write(name.slice(0, 100), 0, "utf8");
@@ -34,7 +34,7 @@ function header(e: Entry): Buffer {
   return h;
 }
 
-export function tar(entries: Entry[]): Buffer {
+export function tar(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
     parts.push(header(e));
@@ -48,7 +48,7 @@ export function tar(entries: Entry[]): Buffer {
   return Buffer.concat(parts);
 }
 
-function addTree(src: string, dest: string, out: Entry[]): void {
+function addTree(src: string, dest: string, out: TarEntry[]): void {
   const st = statSync(src);
   if (st.isDirectory()) {
     out.push({ path: dest, mode: 0o755, dir: true });
@@ -58,7 +58,7 @@ function addTree(src: string, dest: string, out: Entry[]): void {
 }
 
 export interface DockerfileImage {
-  entries: Entry[];
+  entries: TarEntry[];
   cmd?: string[];
   exposed: string[];
 }
@@ -69,7 +69,7 @@ export function fromDockerfile(
   dockerfile = "Dockerfile",
 ): DockerfileImage & { missing: string[] } {
   const text = readFileSync(join(contextDir, dockerfile), "utf8");
-  const entries: Entry[] = [];
+  const entries: TarEntry[] = [];
   const exposed: string[] = [];
   const missing: string[] = [];
   let cmd: string[] | undefined;

@@ -6,7 +6,6 @@ import {
   type ImageTagMutability,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
-  type Repository,
 } from "@aws-sdk/client-ecr";
 import {
   type ContainerDefinition,
@@ -17,8 +16,6 @@ import {
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
-  type Service,
-  type TaskDefinition,
   UpdateClusterCommand,
   UpdateServiceCommand,
   type UpdateServiceCommandInput,
@@ -27,11 +24,12 @@ import {
   assertKnown,
   block,
   blocks,
-  isAwsError,
+  createPlan,
   noChange,
   num,
   type ResourceContext,
   type ResourceType,
+  readLive,
   required,
   show,
   str,
@@ -56,20 +54,18 @@ export const ecrRepository: ResourceType = {
       registry_id: ctx.accountId,
       repository_url: new Unknown(),
     };
-    let live: Repository | undefined;
-    try {
-      live = (await ctx.clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })))
-        .repositories?.[0];
-    } catch (err) {
-      if (!isAwsError(err, "RepositoryNotFound")) throw err;
-    }
+    const live = (
+      await readLive(
+        () => ctx.clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })),
+        "RepositoryNotFound",
+      )
+    )?.repositories?.[0];
     if (!live) {
-      return {
-        action: "create",
-        changes: [`+ name = ${show(name)}`, `+ image_tag_mutability = ${show(mutability)}`],
+      return createPlan(
+        args,
+        [`+ name = ${show(name)}`, `+ image_tag_mutability = ${show(mutability)}`],
         attrs,
-        apply: async () => {
-          assertKnown(args);
+        async () => {
           const enc = block(args, "encryption_configuration");
           const out = await ctx.clients.ecr.send(
             new CreateRepositoryCommand({
@@ -91,7 +87,7 @@ export const ecrRepository: ResourceType = {
             repository_url: out.repository?.repositoryUri ?? "",
           };
         },
-      };
+      );
     }
     const known = { ...attrs, arn: live.repositoryArn ?? arn, repository_url: live.repositoryUri ?? "" };
     const changes: string[] = [];
@@ -138,22 +134,16 @@ export const ecsCluster: ResourceType = {
     );
     const live = out.clusters?.find((c) => c.status === "ACTIVE");
     if (!live) {
-      return {
-        action: "create",
-        changes: [`+ name = ${show(name)}`],
-        attrs,
-        apply: async () => {
-          assertKnown(args);
-          const r = await ctx.clients.ecs.send(
-            new CreateClusterCommand({
-              clusterName: name,
-              settings: settings.length ? settings : undefined,
-              tags: ecsTags(args),
-            }),
-          );
-          return { ...attrs, arn: r.cluster?.clusterArn ?? arn, id: r.cluster?.clusterArn ?? arn };
-        },
-      };
+      return createPlan(args, [`+ name = ${show(name)}`], attrs, async () => {
+        const r = await ctx.clients.ecs.send(
+          new CreateClusterCommand({
+            clusterName: name,
+            settings: settings.length ? settings : undefined,
+            tags: ecsTags(args),
+          }),
+        );
+        return { ...attrs, arn: r.cluster?.clusterArn ?? arn, id: r.cluster?.clusterArn ?? arn };
+      });
     }
     const liveSettings = live.settings ?? [];
     const differs = settings.filter(
@@ -234,13 +224,13 @@ export const ecsTaskDefinition: ResourceType = {
       arn: new Unknown(),
       revision: new Unknown(),
     };
-    let live: TaskDefinition | undefined;
-    try {
-      live = (await ctx.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })))
-        .taskDefinition;
-    } catch (err) {
-      if (!isAwsError(err, "ClientException", "InvalidParameterException")) throw err;
-    }
+    const live = (
+      await readLive(
+        () => ctx.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })),
+        "ClientException",
+        "InvalidParameterException",
+      )
+    )?.taskDefinition;
     const register = async () => {
       assertKnown(args);
       const out = await ctx.clients.ecs.send(new RegisterTaskDefinitionCommand(input));
@@ -305,26 +295,24 @@ export const ecsService: ResourceType = {
           },
         }
       : undefined;
-    let live: Service | undefined;
-    try {
-      const out = await ctx.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [name] }));
-      live = out.services?.find((s) => s.status !== "INACTIVE");
-    } catch (err) {
-      if (!isAwsError(err, "ClusterNotFound")) throw err;
-    }
+    const live = (
+      await readLive(
+        () => ctx.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [name] })),
+        "ClusterNotFound",
+      )
+    )?.services?.find((s) => s.status !== "INACTIVE");
     const waitStable = args.wait_for_steady_state === true;
     if (!live) {
-      return {
-        action: "create",
-        changes: [
+      return createPlan(
+        args,
+        [
           `+ name = ${show(name)}`,
           `+ cluster = ${show(cluster)}`,
           `+ task_definition = ${show(taskDefinition)}`,
           `+ desired_count = ${desiredCount}`,
         ],
         attrs,
-        apply: async () => {
-          assertKnown(args);
+        async () => {
           const out = await ctx.clients.ecs.send(
             new CreateServiceCommand({
               serviceName: name,
@@ -352,7 +340,7 @@ export const ecsService: ResourceType = {
           if (waitStable) await waitForSteadyState(ctx, cluster, name);
           return { ...attrs, id: out.service?.serviceArn ?? arn, arn: out.service?.serviceArn ?? arn };
         },
-      };
+      );
     }
     const watch = (a: string) => !ignore.includes(a) && !ignore.includes("all");
     const update: UpdateServiceCommandInput = { cluster, service: name };

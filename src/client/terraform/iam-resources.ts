@@ -25,17 +25,24 @@ import {
   UpdateOpenIDConnectProviderThumbprintCommand,
   UpdateRoleCommand,
 } from "@aws-sdk/client-iam";
-import { isLocalPolicy, PENDING_TAG, recordedRoles, recordPending } from "./pending-attachments.ts";
+import {
+  isLocalPolicy,
+  PENDING_TAG,
+  recordedRoles,
+  recordPending,
+  roleExists,
+} from "./pending-attachments.ts";
 import {
   assertKnown,
   blocks,
+  createPlan,
   decodePolicy,
-  isAwsError,
   noChange,
   num,
   type ResourceContext,
   type ResourcePlan,
   type ResourceType,
+  readLive,
   required,
   samePolicy,
   show,
@@ -65,25 +72,20 @@ export const oidcProvider: ResourceType = {
     const clientIds = strings(args, "client_id_list");
     const thumbprints = strings(args, "thumbprint_list");
     const attrs = { ...args, arn, id: arn };
-    let live: { ClientIDList?: string[]; ThumbprintList?: string[] } | null = null;
-    try {
-      live = await ctx.clients.iam.send(
-        new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
-      );
-    } catch (err) {
-      if (!isAwsError(err, "NoSuchEntity")) throw err;
-    }
+    const live = await readLive(
+      () => ctx.clients.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+      "NoSuchEntity",
+    );
     if (!live) {
-      return {
-        action: "create",
-        changes: [
+      return createPlan(
+        args,
+        [
           `+ url = ${show(url)}`,
           `+ client_id_list = ${show(clientIds)}`,
           `+ thumbprint_list = ${show(thumbprints)}`,
         ],
         attrs,
-        apply: async () => {
-          assertKnown(args);
+        async () => {
           const out = await ctx.clients.iam.send(
             new CreateOpenIDConnectProviderCommand({
               Url: url,
@@ -98,7 +100,7 @@ export const oidcProvider: ResourceType = {
             id: out.OpenIDConnectProviderArn ?? arn,
           };
         },
-      };
+      );
     }
     const changes: string[] = [];
     const liveIds = live.ClientIDList ?? [];
@@ -162,20 +164,9 @@ export const role: ResourceType = {
       unique_id: new Unknown(),
       create_date: new Unknown(),
     };
-    let live:
-      | {
-          RoleId?: string;
-          AssumeRolePolicyDocument?: string;
-          Description?: string;
-          MaxSessionDuration?: number;
-          CreateDate?: Date;
-        }
-      | undefined;
-    try {
-      live = (await ctx.clients.iam.send(new GetRoleCommand({ RoleName: name }))).Role;
-    } catch (err) {
-      if (!isAwsError(err, "NoSuchEntity")) throw err;
-    }
+    const live = (
+      await readLive(() => ctx.clients.iam.send(new GetRoleCommand({ RoleName: name })), "NoSuchEntity")
+    )?.Role;
     const putInline = async () => {
       for (const p of inline) {
         await ctx.clients.iam.send(
@@ -192,34 +183,28 @@ export const role: ResourceType = {
       if (description) changes.push(`+ description = ${show(description)}`);
       for (const p of inline) changes.push(`+ inline_policy ${show(p.name)}`);
       for (const m of managed ?? []) changes.push(`+ managed policy ${show(m)}`);
-      return {
-        action: "create",
-        changes,
-        attrs,
-        apply: async () => {
-          assertKnown(args);
-          const out = await ctx.clients.iam.send(
-            new CreateRoleCommand({
-              RoleName: name,
-              Path: path,
-              AssumeRolePolicyDocument: trust,
-              Description: description || undefined,
-              MaxSessionDuration: maxSession,
-              PermissionsBoundary: str(args, "permissions_boundary"),
-              Tags: tagsOf(args),
-            }),
-          );
-          await putInline();
-          for (const m of managed ?? [])
-            await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: m }));
-          return {
-            ...attrs,
-            arn: out.Role?.Arn ?? arn,
-            unique_id: out.Role?.RoleId ?? "",
-            create_date: out.Role?.CreateDate?.toISOString() ?? "",
-          };
-        },
-      };
+      return createPlan(args, changes, attrs, async () => {
+        const out = await ctx.clients.iam.send(
+          new CreateRoleCommand({
+            RoleName: name,
+            Path: path,
+            AssumeRolePolicyDocument: trust,
+            Description: description || undefined,
+            MaxSessionDuration: maxSession,
+            PermissionsBoundary: str(args, "permissions_boundary"),
+            Tags: tagsOf(args),
+          }),
+        );
+        await putInline();
+        for (const m of managed ?? [])
+          await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: m }));
+        return {
+          ...attrs,
+          arn: out.Role?.Arn ?? arn,
+          unique_id: out.Role?.RoleId ?? "",
+          create_date: out.Role?.CreateDate?.toISOString() ?? "",
+        };
+      });
     }
     const known = {
       ...attrs,
@@ -311,36 +296,27 @@ export const policy: ResourceType = {
     const arn = iamArn(ctx, "policy", path, name);
     const document = required(args, "policy");
     const attrs: Record<string, Value> = { ...args, arn, id: arn, name, path, policy_id: new Unknown() };
-    let live: { PolicyId?: string; DefaultVersionId?: string } | undefined;
-    try {
-      live = (await ctx.clients.iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy;
-    } catch (err) {
-      if (!isAwsError(err, "NoSuchEntity")) throw err;
-    }
+    const live = (
+      await readLive(() => ctx.clients.iam.send(new GetPolicyCommand({ PolicyArn: arn })), "NoSuchEntity")
+    )?.Policy;
     if (!live) {
-      return {
-        action: "create",
-        changes: [`+ name = ${show(name)}`, `+ policy = ${show(document)}`],
-        attrs,
-        apply: async () => {
-          assertKnown(args);
-          const out = await ctx.clients.iam.send(
-            new CreatePolicyCommand({
-              PolicyName: name,
-              Path: path,
-              PolicyDocument: document,
-              Description: str(args, "description"),
-              Tags: tagsOf(args),
-            }),
-          );
-          return {
-            ...attrs,
-            arn: out.Policy?.Arn ?? arn,
-            id: out.Policy?.Arn ?? arn,
-            policy_id: out.Policy?.PolicyId ?? "",
-          };
-        },
-      };
+      return createPlan(args, [`+ name = ${show(name)}`, `+ policy = ${show(document)}`], attrs, async () => {
+        const out = await ctx.clients.iam.send(
+          new CreatePolicyCommand({
+            PolicyName: name,
+            Path: path,
+            PolicyDocument: document,
+            Description: str(args, "description"),
+            Tags: tagsOf(args),
+          }),
+        );
+        return {
+          ...attrs,
+          arn: out.Policy?.Arn ?? arn,
+          id: out.Policy?.Arn ?? arn,
+          policy_id: out.Policy?.PolicyId ?? "",
+        };
+      });
     }
     const known = { ...attrs, policy_id: live.PolicyId ?? "" };
     const version = await ctx.clients.iam.send(
@@ -381,16 +357,17 @@ export const rolePolicy: ResourceType = {
     const name = required(args, "name");
     const document = required(args, "policy");
     const attrs: Record<string, Value> = { ...args, id: `${role}:${name}` };
-    let current: string | undefined;
-    let roleMissing = false;
-    try {
-      current = (await ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name })))
-        .PolicyDocument;
-    } catch (err) {
-      if (!isAwsError(err, "NoSuchEntity")) throw err;
-      roleMissing = !ctx.pendingCreates.has(`aws_iam_role:${role}`) && !(await roleExists(ctx, role));
-    }
-    if (roleMissing) return deferredForRole(role, attrs);
+    const found = await readLive(
+      () => ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name })),
+      "NoSuchEntity",
+    );
+    const current = found?.PolicyDocument;
+    if (
+      !found &&
+      !ctx.pendingCreates.has(`aws_iam_role:${role}`) &&
+      !(await roleExists(ctx.clients.iam, role))
+    )
+      return deferredForRole(role, attrs);
     if (current !== undefined && samePolicy(current, document)) return noChange(attrs);
     return {
       action: current === undefined ? "create" : "update",
@@ -416,43 +393,24 @@ export const rolePolicyAttachment: ResourceType = {
     const role = roleName(required(args, "role"));
     const policyArn = required(args, "policy_arn");
     const attrs: Record<string, Value> = { ...args, id: new Unknown() };
-    let attached: string[] | undefined;
-    try {
-      attached = (
-        (await ctx.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role })))
-          .AttachedPolicies ?? []
-      ).map((p) => p.PolicyArn ?? "");
-    } catch (err) {
-      if (!isAwsError(err, "NoSuchEntity")) throw err;
-    }
+    const attached = (
+      await readLive(
+        () => ctx.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role })),
+        "NoSuchEntity",
+      )
+    )?.AttachedPolicies?.map((p) => p.PolicyArn ?? "");
     if (!attached && !ctx.pendingCreates.has(`aws_iam_role:${role}`)) {
       return isLocalPolicy(policyArn, ctx.accountId)
         ? pendingForRole(ctx, role, policyArn, attrs)
         : deferredForRole(role, attrs);
     }
     if (attached?.includes(policyArn)) return noChange({ ...attrs, id: `${role}-${policyArn}` });
-    return {
-      action: "create",
-      changes: [`+ attach ${show(policyArn)} to role ${show(role)}`],
-      attrs,
-      apply: async () => {
-        assertKnown(args);
-        await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn }));
-        return { ...attrs, id: `${role}-${policyArn}` };
-      },
-    };
+    return createPlan(args, [`+ attach ${show(policyArn)} to role ${show(role)}`], attrs, async () => {
+      await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn }));
+      return { ...attrs, id: `${role}-${policyArn}` };
+    });
   },
 };
-
-async function roleExists(ctx: ResourceContext, name: string): Promise<boolean> {
-  try {
-    await ctx.clients.iam.send(new GetRoleCommand({ RoleName: name }));
-    return true;
-  } catch (err) {
-    if (isAwsError(err, "NoSuchEntity")) return false;
-    throw err;
-  }
-}
 
 /**
  * An attachment of this account's managed policy to a role that neither exists nor is created by this

@@ -15,7 +15,7 @@ import {
   TagPolicyCommand,
   UntagPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { isAwsError } from "./resource-type.ts";
+import { readLive } from "./resource-type.ts";
 
 export const PENDING_TAG = "keyship:pending-attachment";
 
@@ -37,12 +37,8 @@ export function isLocalPolicy(policyArn: string, accountId: string): boolean {
 
 /** The policy's recorded roles; undefined when the policy does not exist (yet). */
 export async function recordedRoles(iam: IAMClient, policyArn: string): Promise<string[] | undefined> {
-  try {
-    return pendingRoles((await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy?.Tags);
-  } catch (err) {
-    if (isAwsError(err, "NoSuchEntity")) return undefined;
-    throw err;
-  }
+  const out = await readLive(() => iam.send(new GetPolicyCommand({ PolicyArn: policyArn })), "NoSuchEntity");
+  return out && pendingRoles(out.Policy?.Tags);
 }
 
 /** Adds `role` to the policy's pending tag. */
@@ -85,14 +81,10 @@ export interface CompletePendingOptions {
   plannedRoles: ReadonlySet<string>;
 }
 
-async function roleExists(iam: IAMClient, role: string): Promise<boolean> {
-  try {
-    await iam.send(new GetRoleCommand({ RoleName: role }));
-    return true;
-  } catch (err) {
-    if (isAwsError(err, "NoSuchEntity")) return false;
-    throw err;
-  }
+export async function roleExists(iam: IAMClient, role: string): Promise<boolean> {
+  return (
+    (await readLive(() => iam.send(new GetRoleCommand({ RoleName: role })), "NoSuchEntity")) !== undefined
+  );
 }
 
 /** The account's customer managed policies (ListPolicies with Scope Local, every page). */

@@ -146,6 +146,34 @@ export function tagsOf(args: Record<string, Value>): { Key: string; Value: strin
   return out.length ? out : undefined;
 }
 
+/** The plan for a resource that does not exist yet: `create` runs only once every argument is known. */
+export function createPlan(
+  args: Record<string, Value>,
+  changes: string[],
+  attrs: Record<string, Value>,
+  create: () => Promise<Record<string, Value>>,
+): ResourcePlan {
+  return {
+    action: "create",
+    changes,
+    attrs,
+    apply: async () => {
+      assertKnown(args);
+      return create();
+    },
+  };
+}
+
+/** Live state through `read`, or undefined when AWS answers that it does not exist (one of `notFound`). */
+export async function readLive<T>(read: () => Promise<T>, ...notFound: string[]): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isAwsError(err, ...notFound)) return undefined;
+    throw err;
+  }
+}
+
 export function noChange(attrs: Record<string, Value>): ResourcePlan {
   return { action: "no-op", changes: [], attrs, apply: async () => attrs };
 }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { tar } from "../../../src/client/demo/tiny-image.ts";
 
 export interface FileEntry {
   path: string;
@@ -10,37 +11,16 @@ export interface FileEntry {
   mode?: number;
 }
 
-function header(name: string, size: number, mode: number, type = "0"): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, "utf8");
-  h.write(`${mode.toString(8).padStart(7, "0")}\0`, 100);
-  h.write("0000000\0", 108);
-  h.write("0000000\0", 116);
-  h.write(`${size.toString(8).padStart(11, "0")}\0`, 124);
-  h.write("00000000000\0", 136);
-  h.write("        ", 148);
-  h.write(type, 156);
-  h.write("ustar\0", 257);
-  h.write("00", 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
-  return h;
-}
-
-/** A ustar archive of the given files (names < 100 bytes). */
+/** A ustar archive of the given files (names < 100 bytes), written by the demo's in-process image builder. */
 export function tarOf(files: FileEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const f of files) {
-    const data = Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content);
-    parts.push(
-      header(f.path, data.length, f.mode ?? 0o644),
-      data,
-      Buffer.alloc((512 - (data.length % 512)) % 512),
-    );
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
+  return tar(
+    files.map((f) => ({
+      path: f.path,
+      data: Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content),
+      mode: f.mode ?? 0o644,
+      dir: false,
+    })),
+  );
 }
 
 const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;

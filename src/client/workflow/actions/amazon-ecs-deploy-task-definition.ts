@@ -10,19 +10,9 @@ import {
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
 import { parse as parseYaml } from "yaml";
+import { DESCRIBE_ONLY_ATTRIBUTES } from "../../deploy/strip.ts";
 import { ActionFailure, type BuiltinAction, booleanInput } from "./action-context.ts";
 import { ecsClient } from "./aws-clients.ts";
-
-const ignoredAttributes = [
-  "compatibilities",
-  "taskDefinitionArn",
-  "requiresAttributes",
-  "revision",
-  "status",
-  "registeredAt",
-  "deregisteredAt",
-  "registeredBy",
-];
 
 const isEmpty = (v: unknown): boolean =>
   v === null ||
@@ -70,7 +60,7 @@ export const amazonEcsDeployTaskDefinition: BuiltinAction = {
         .filter(Boolean),
     );
     const td = cleanNullKeys(raw, keep) as Record<string, unknown>;
-    for (const a of ignoredAttributes) {
+    for (const a of DESCRIBE_ONLY_ATTRIBUTES) {
       if (a in td) {
         ctx.log(
           `Ignoring property '${a}' in the task definition file. This property is returned by the Amazon ECS DescribeTaskDefinition API and may be shown in the ECS console, but it is not a valid field when registering a new task definition. This field can be safely removed from your task definition file.`,

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
+import { DESCRIBE_ONLY_ATTRIBUTES } from "../../deploy/strip.ts";
 import { ActionFailure, type BuiltinAction } from "./action-context.ts";
 
 type Container = Record<string, unknown> & { name?: string };
@@ -14,16 +15,6 @@ const lines = (v: string | undefined) =>
     .map((l) => l.trim())
     .filter(Boolean);
 
-const describeOnly = [
-  "compatibilities",
-  "taskDefinitionArn",
-  "requiresAttributes",
-  "revision",
-  "status",
-  "registeredAt",
-  "deregisteredAt",
-  "registeredBy",
-];
 const roleArn = /^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f)?:iam::[0-9]{12}:role\/.+$/;
 
 function upsert(
@@ -127,7 +118,7 @@ export const amazonEcsRenderTaskDefinition: BuiltinAction = {
       if (!roleArn.test(v)) throw new ActionFailure(`Invalid ${input}: ${v}`);
       td[field] = v;
     }
-    for (const k of describeOnly) delete td[k];
+    for (const k of DESCRIBE_ONLY_ATTRIBUTES) delete td[k];
     const out = join(ctx.runnerTemp, `task-definition-${randomUUID().slice(0, 8)}.json`);
     await writeFile(out, JSON.stringify(td, null, 2));
     ctx.setOutput("task-definition", out);
