@@ -1,8 +1,8 @@
 // `keyship apply`: the IAM, ECR and ECS subset of a Terraform configuration, applied through the AWS APIs.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { applyConfiguration, formatOutcome, summary } from "../client/terraform/apply.ts";
 import { openTarget } from "../client/workflow/aws-target.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship apply DIR [--state DIR] [--var k=v ...] [--var-file F] [--plan] [--region R]
 
@@ -35,32 +35,25 @@ Exit codes: 0 applied (or nothing to do; pending attachments included), 1 error,
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse> | Error;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    parsed = err as Error;
-  }
-  if (parsed instanceof Error) {
-    process.stderr.write(`${parsed.message}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      state: { type: "string" },
+      var: { type: "string", multiple: true },
+      "var-file": { type: "string", multiple: true },
+      plan: { type: "boolean" },
+      region: { type: "string" },
+    },
+    usage,
+    { name: "keyship apply" },
+  );
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(usage);
-    return 2;
-  }
+  if (positionals.length !== 1) return misuse("keyship apply: name one DIR", usage);
   const vars: [string, string][] = [];
   for (const v of values.var ?? []) {
     const i = v.indexOf("=");
-    if (i <= 0) {
-      process.stderr.write(`--var needs NAME=VALUE, got ${JSON.stringify(v)}\n`);
-      return 2;
-    }
+    if (i <= 0) return misuse(`keyship apply: --var needs NAME=VALUE, got ${JSON.stringify(v)}`, usage);
     vars.push([v.slice(0, i), v.slice(i + 1)]);
   }
   const target = await openTarget({
@@ -95,19 +88,4 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await target.close();
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      state: { type: "string" },
-      var: { type: "string", multiple: true },
-      "var-file": { type: "string", multiple: true },
-      plan: { type: "boolean" },
-      region: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,7 +1,7 @@
 // `keyship demo` (`npm run demo`): the seed article's system end to end on this machine, no AWS account.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { formatTimeline, runSeedScenario } from "../client/demo/scenario.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship demo [--containers auto|real|simulated] [--state DIR] [--workflow FILE ...] [--quiet]
 
@@ -19,26 +19,22 @@ in process and pushed through the registry API. It says which.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse> | Error;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    parsed = err as Error;
-  }
-  if (parsed instanceof Error) {
-    process.stderr.write(`${parsed.message}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      containers: { type: "string", default: "auto" },
+      state: { type: "string" },
+      workflow: { type: "string", multiple: true },
+      quiet: { type: "boolean" },
+    },
+    usage,
+    { name: "keyship demo", positionals: false },
+  );
+  if (typeof parsed === "number") return parsed;
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   const containers = values.containers as "auto" | "real" | "simulated";
-  if (!["auto", "real", "simulated"].includes(containers)) {
-    process.stderr.write(usage);
-    return 2;
-  }
+  if (!["auto", "real", "simulated"].includes(containers))
+    return misuse("keyship demo: --containers is auto, real or simulated", usage);
   const out = (l: string) => process.stdout.write(`${l}\n`);
   const exampleDir = new URL("../../examples/seed-scenario", import.meta.url).pathname;
   out("keyship demo: the seed article's deploy, on this machine, against the twin\n");
@@ -77,17 +73,4 @@ export async function run(argv: string[]): Promise<number> {
       `\nService sample_ecs_service: ${s.running}/${s.desired} running on ${s.taskDefinition.replace(/^.*task-definition\//, "")} (image ${s.image})${ok ? ", stable." : "."}`,
     );
   return ok ? 0 : 1;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      containers: { type: "string", default: "auto" },
-      state: { type: "string" },
-      workflow: { type: "string", multiple: true },
-      quiet: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,8 +1,8 @@
 // `keyship run`: runs a deploy workflow locally against the twin (or real AWS), with built-in actions.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { openTarget } from "../client/workflow/aws-target.ts";
 import { runWorkflow } from "../client/workflow/runner.ts";
+import { misuse, parseCommand } from "./args.ts";
 
 export const usage = `Usage: keyship run WORKFLOW.yml [--state DIR] [--repo ORG/REPO] [--event push|workflow_dispatch|pull_request]
                     [--ref REF] [--job NAME] [--secret K=V ...] [--region R]
@@ -28,36 +28,30 @@ Exit codes: 0 the job succeeded, 1 a step failed, 2 usage error.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse> | Error;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    parsed = err as Error;
-  }
-  if (parsed instanceof Error) {
-    process.stderr.write(`${parsed.message}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      state: { type: "string", default: ".keyship" },
+      repo: { type: "string", default: "example-org/sample-app" },
+      event: { type: "string" },
+      ref: { type: "string" },
+      job: { type: "string" },
+      secret: { type: "string", multiple: true },
+      region: { type: "string" },
+    },
+    usage,
+    { name: "keyship run" },
+  );
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (positionals.length !== 1 || !/^[^/]+\/[^/]+$/.test(values.repo)) {
-    process.stderr.write(usage);
-    return 2;
-  }
-  if (values.event && !["push", "workflow_dispatch", "pull_request"].includes(values.event)) {
-    process.stderr.write(`--event must be push, workflow_dispatch or pull_request\n`);
-    return 2;
-  }
+  if (positionals.length !== 1) return misuse("keyship run: name one WORKFLOW.yml", usage);
+  if (!/^[^/]+\/[^/]+$/.test(values.repo)) return misuse("keyship run: --repo is ORG/REPO", usage);
+  if (values.event && !["push", "workflow_dispatch", "pull_request"].includes(values.event))
+    return misuse("keyship run: --event must be push, workflow_dispatch or pull_request", usage);
   const secrets: Record<string, string> = {};
   for (const s of values.secret ?? []) {
     const i = s.indexOf("=");
-    if (i <= 0) {
-      process.stderr.write(`--secret needs NAME=VALUE\n`);
-      return 2;
-    }
+    if (i <= 0) return misuse("keyship run: --secret needs NAME=VALUE", usage);
     secrets[s.slice(0, i)] = s.slice(i + 1);
   }
   const stateDir = resolve(values.state);
@@ -85,21 +79,4 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await target.close();
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      state: { type: "string", default: ".keyship" },
-      repo: { type: "string", default: "example-org/sample-app" },
-      event: { type: "string" },
-      ref: { type: "string" },
-      job: { type: "string" },
-      secret: { type: "string", multiple: true },
-      region: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }
