@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { generateKeyPair, SignJWT } from "jose";
 import { systemClock } from "../../src/core/clock.ts";
 import { randomIds } from "../../src/core/ids.ts";
-import { jobFor } from "../../src/oidc/claims.ts";
+import { type Claims, jobFor } from "../../src/oidc/claims.ts";
 import { withStateIssuer } from "../../src/oidc/component.ts";
 import { withTwin } from "../support/twin.ts";
 import { assertAlive, assertQueryError, FORM, pick, prng, query, send } from "./wire.ts";
@@ -22,9 +22,10 @@ describe("AssumeRoleWithWebIdentity fuzz", () => {
   let twin: Awaited<ReturnType<typeof withTwin>>;
   let roleArn: string;
   let good: string;
+  // Claims of the wrong type (null, arrays) on purpose: the cast lets the fuzz say so.
   const mint = (overrides: Record<string, unknown> = {}, audience = "sts.amazonaws.com") =>
     withStateIssuer(twin.stateDir, { clock: systemClock, ids: randomIds }, `https://${GH}`, (issuer) =>
-      issuer.mint(jobFor({ repository: "example-org/app" }), { audience, overrides }),
+      issuer.mint(jobFor({ repository: "example-org/app" }), { audience, overrides: overrides as Claims }),
     );
 
   before(async () => {
