@@ -14,14 +14,23 @@ async function edit(path: string, from: string, to: string): Promise<void> {
   await writeFile(path, text.replace(from, to));
 }
 
+/**
+ * auto (the default): real containers when Docker or Podman answers (CI starts Podman's socket with
+ * .ci/containers-setup), else simulated; KEYSHIP_E2E_CONTAINERS=simulated or real forces one.
+ */
+const containers = (process.env.KEYSHIP_E2E_CONTAINERS ?? "auto") as "auto" | "real" | "simulated";
+
 test("apply, run deploy.yml, then deploy-with-render.yml: the service ends stable on the new revision", {
   timeout: 600_000,
-}, async () => {
+}, async (t) => {
   const r = await runSeedScenario({
     exampleDir,
     workflows: ["deploy.yml", "deploy-with-render.yml"],
-    containers: "auto",
+    containers,
   });
+  t.diagnostic(`containers: ${r.mode} (${r.modeReason}); ECS runtime: ${r.ecsRuntime}`);
+  if (containers === "simulated") assert.equal(r.mode, "simulated");
+  if (containers === "real") assert.equal(r.mode, "real");
   for (const a of r.applies) assert.equal(a.report.incomplete, false, `${a.dir} applied completely`);
   assert.deepEqual(
     r.runs.map((x) => [x.workflow, x.result.status, x.result.failure?.error]),
