@@ -20,6 +20,16 @@ const seed = join(root, "examples/seed-scenario");
 const REGION = "ap-northeast-1";
 const REPO = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sample-app";
 
+/** `with:` lines of a deploy step: the seed's service and container, and the role by OIDC. */
+const target = `          cluster: sample_ecs_cluster
+          service: sample_ecs_service
+          task-definition: task-definition.json
+          container: web
+`;
+const withRole = `          role-arn: arn:aws:iam::123456789012:role/github-actions-deploy
+          region: ${REGION}
+`;
+
 describe("keyship's action (uses: ./) in keyship run", () => {
   let twin: Twin;
   let stateDir: string;
@@ -96,13 +106,7 @@ jobs:
       - id: ship
         uses: ./
         with:
-          role-arn: arn:aws:iam::123456789012:role/github-actions-deploy
-          region: ${REGION}
-          cluster: sample_ecs_cluster
-          service: sample_ecs_service
-          task-definition: task-definition.json
-          container: web
-          image: ${REPO}
+${withRole}${target}          image: ${REPO}
           image-from: oci:img
           aws-region: ${REGION}
       - run: |
@@ -148,11 +152,7 @@ jobs:
       - id: ship
         uses: ./
         with:
-          cluster: sample_ecs_cluster
-          service: sample_ecs_service
-          task-definition: task-definition.json
-          container: web
-          image: ${REPO}
+${target}          image: ${REPO}
           image-from: oci:img
           force-new-deployment: true
 `);
@@ -177,13 +177,7 @@ jobs:
       - id: ship
         uses: ./
         with:
-          role-arn: arn:aws:iam::123456789012:role/github-actions-deploy
-          region: ${REGION}
-          cluster: sample_ecs_cluster
-          service: sample_ecs_service
-          task-definition: task-definition.json
-          container: web
-          image: ${REPO}:dry
+${withRole}${target}          image: ${REPO}:dry
 `,
       (text) => {
         const changed = text.replace(/( {2}dry-run:\n(?: {4}.*\n)*? {4}default: )"false"/, '$1"true"');
