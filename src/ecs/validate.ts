@@ -12,6 +12,8 @@ export interface Problem {
 }
 
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+/** an image in a private ECR registry (ecr/image-source.ts parses the same hosts) */
+const ECR_IMAGE = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.(?:amazonaws\.com(?:\.cn)?|localhost(?::\d+)?)\//;
 
 /**
  * Fargate's valid task cpu → memory (MiB) pairs.
@@ -203,6 +205,12 @@ export function validateTaskDefinition(input: Json, accountId = "123456789012"):
     if (awslogs && !input.executionRoleArn) {
       problems.push(
         client("Fargate requires task definition to have execution role ARN to support log driver awslogs."),
+      );
+    }
+    // Fargate pulls private ECR images as the execution role only (hashicorp/terraform-provider-aws#3051)
+    if (!input.executionRoleArn && containers.some((c) => ECR_IMAGE.test(String(c.image ?? "")))) {
+      problems.push(
+        client("Fargate requires task definition to have execution role ARN to support ECR images."),
       );
     }
     if (input.ipcMode != null)
