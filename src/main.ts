@@ -99,6 +99,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     rt,
     images: ecr.images,
     baseUrl: () => twinUrl,
+    // ECR images are pulled as the task's execution role (assumed as ecs-tasks.amazonaws.com); the admin's
+    // key stands in for the container instance role of EC2 tasks without one
+    assumeRole: sts.assumeRoleForService,
+    authorize,
     pullAccessKeyId: () => admin.accessKeyId,
     runtime: config.runtime,
     options: options.ecs,

@@ -3,7 +3,9 @@ import { randomInt } from "node:crypto";
 import { join } from "node:path";
 import type { Route, Service, TwinRuntime } from "../core/service.ts";
 import type { ImageSource } from "../ecr/image-source.ts";
+import type { Authorize } from "../http/serve.ts";
 import type { Store } from "../store/sqlite.ts";
+import type { AssumeRoleForService } from "../sts/service-assume.ts";
 import { createEcsOperations } from "./operations.ts";
 import { defaultReconcileConfig, type ReconcileConfig } from "./reconcile.ts";
 import { chooseRuntime, type RuntimeKind } from "./runtime/index.ts";
@@ -11,6 +13,7 @@ import type { EcsImageSource, TaskRuntime } from "./runtime/runtime.ts";
 import type { SimulatedOptions } from "./runtime/simulated.ts";
 import { Scheduler, type Timer } from "./scheduler.ts";
 import { EcsStore } from "./store.ts";
+import { createTaskImages } from "./task-images.ts";
 
 /** ECS options (specs/ecs.md §11); defaults are AWS's behaviour. */
 export interface EcsOptions {
@@ -38,7 +41,17 @@ export interface CreateEcsOptions {
   images?: ImageSource;
   /** the twin's URL once listening (the registry's address for engine pulls) */
   baseUrl?: () => string | undefined;
-  /** the access key the engine's registry token is issued for (AWS pulls as the execution role) */
+  /**
+   * STS's assumeRoleForService: a task's ECR images are pulled as its execution role, assumed as
+   * ecs-tasks.amazonaws.com (task-images.ts). Without it every pull uses `pullAccessKeyId`.
+   */
+  assumeRole?: AssumeRoleForService;
+  /** the twin's authorizer: the execution role session's ECR permissions (GetAuthorizationToken, simulated pulls) */
+  authorize?: Authorize;
+  /**
+   * The access key tasks without an execution role pull with on EC2 (AWS uses the container instance role,
+   * which the twin does not model).
+   */
   pullAccessKeyId?: () => string | undefined;
   runtime: RuntimeKind;
   /** a runtime built by the caller (tests), instead of `runtime` */
@@ -136,29 +149,16 @@ export function createEcs(o: CreateEcsOptions): EcsComponent {
   };
 }
 
-/** The ECR image source as the runtimes need it: existence for the simulator, pull access for engines. */
+/** The ECR image source as the runtimes need it: a task's images, pulled as its execution role. */
 function ecsImages(images: ImageSource, o: CreateEcsOptions): EcsImageSource {
-  return {
-    async exists(image) {
-      if (!images.parse(image)) return undefined;
-      const r = await images.resolve(image);
-      return r ? { digest: r.digest } : false;
-    },
-    async resolve(image) {
-      if (!images.parse(image)) return { ref: image };
-      const r = await images.resolve(image);
-      if (!r) throw new Error(`failed to resolve ref ${image}: not found`);
-      const baseUrl = o.baseUrl?.();
-      const key = o.pullAccessKeyId?.();
-      if (!baseUrl || !key) throw new Error("the twin's registry address is not known yet");
-      const access = images.pullAccess(r, { baseUrl, accessKeyId: key });
-      return {
-        ref: access.image,
-        auth: { username: access.username, password: access.password, serveraddress: access.registry },
-        insecure: true,
-      };
-    },
-  };
+  return createTaskImages({
+    images,
+    rt: o.rt,
+    baseUrl: () => o.baseUrl?.(),
+    ...(o.assumeRole ? { assumeRole: o.assumeRole } : {}),
+    ...(o.authorize ? { authorize: o.authorize } : {}),
+    ...(o.pullAccessKeyId ? { instanceAccessKeyId: o.pullAccessKeyId } : {}),
+  });
 }
 
 /** A random id per state dir, recorded once: the label that tells this twin's containers from others'. */

@@ -23,6 +23,7 @@ import {
   waitUntilServicesStable,
   waitUntilTasksStopped,
 } from "@aws-sdk/client-ecs";
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { detectSocket } from "../../src/ecs/runtime/docker-api.ts";
 import { clientConfig, withTwin } from "../support/twin.ts";
 
@@ -89,6 +90,26 @@ describe("ECS on Podman", { timeout: 600_000 }, () => {
       ]);
     }
     ecr.destroy();
+    // the execution role ECS pulls the images as (trust: ecs-tasks.amazonaws.com; ECR read)
+    const iam = new IAMClient(clientConfig(twin));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: "exec",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new AttachRolePolicyCommand({
+        RoleName: "exec",
+        PolicyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+      }),
+    );
+    iam.destroy();
     await ecs.send(new CreateClusterCommand({ clusterName: "pod" }));
   });
 

@@ -10,13 +10,14 @@ import {
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
 } from "@aws-sdk/client-ecs";
-import { CreateRoleCommand, GetRoleCommand } from "@aws-sdk/client-iam";
+import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand } from "@aws-sdk/client-iam";
 import type { AwsClients } from "../terraform/resource-type.ts";
 
 export interface SeedNames {
   repository: string;
   cluster: string;
   service: string;
+  /** the task execution role first (it gets AmazonECSTaskExecutionRolePolicy), then the task role */
   taskRoles: string[];
 }
 
@@ -33,6 +34,8 @@ const ecsTasksTrust = JSON.stringify({
     { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
   ],
 });
+
+const TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
 const isNotFound = (err: unknown) => /NoSuchEntity|RepositoryNotFound/.test((err as Error).name ?? "");
 
@@ -52,6 +55,13 @@ export async function ensurePrerequisites(
       await clients.iam.send(
         new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: ecsTasksTrust }),
       );
+      // ECS pulls the task's ECR images as the execution role, so it needs ECR read, as the console's
+      // ecsTaskExecutionRole has (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html)
+      if (role === names.taskRoles[0]) {
+        await clients.iam.send(
+          new AttachRolePolicyCommand({ RoleName: role, PolicyArn: TASK_EXECUTION_POLICY }),
+        );
+      }
       done.push(`role ${role}`);
     }
   }

@@ -5,6 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HealthStatus, Json, TaskRecord } from "../model.ts";
+import { cannotPull, pullAccessDenied, TaskStartFailure } from "../pull-reasons.ts";
 import { DockerApi, DockerError, demuxLogs } from "./docker-api.ts";
 import type {
   ContainerObservation,
@@ -89,6 +90,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
             ? hc.command.slice(1)
             : hc.command;
       void execExitCode(info.Id, cmd, (hc.timeout ?? 5) * 1000)
+        // the container may stop between inspect and exec ("container state improper"): a failed check
+        .catch(() => -1)
         .then((code) => {
           if (code === 0) {
             state.status = "HEALTHY";
@@ -147,8 +150,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
     return out;
   };
 
-  const pull = async (image: string): Promise<{ ref: string }> => {
-    const resolved: ResolvedImage = options.images ? await options.images.resolve(image) : { ref: image };
+  const pull = async (resolved: ResolvedImage): Promise<{ ref: string }> => {
     const headers: Record<string, string> = {};
     if (resolved.auth)
       // base64url *with* padding: podman's decoder fails on unpadded input ("unexpected EOF")
@@ -264,13 +266,19 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
     const task = spec.task;
     const defs = spec.taskDefinition.containerDefinitions as Json[];
     const refs: string[] = [];
-    for (const c of defs) {
+    // the task's execution role pulls its ECR images (task-images.ts); a TaskStartFailure is the whole reason
+    const resolved: ResolvedImage[] = options.images
+      ? await options.images.resolveTask(task, spec.taskDefinition).catch((e: Error) => {
+          throw e instanceof TaskStartFailure
+            ? e
+            : new TaskStartFailure(`CannotPullContainerError: ${e.message}`);
+        })
+      : defs.map((c) => ({ ref: c.image }));
+    for (const [i, c] of defs.entries()) {
       try {
-        refs.push((await pull(c.image)).ref);
+        refs.push((await pull(resolved[i] ?? { ref: c.image })).ref);
       } catch (e) {
-        throw new Error(
-          `CannotPullContainerError: pull image manifest has been retried 5 time(s): ${(e as Error).message}`,
-        );
+        throw new TaskStartFailure(pullFailure(c.image, (e as Error).message));
       }
     }
     state.pullStoppedAt = Date.now();
@@ -493,6 +501,16 @@ function ipOf(info: ContainerInfo): string | undefined {
   if (info.NetworkSettings.IPAddress) return info.NetworkSettings.IPAddress;
   for (const n of Object.values(info.NetworkSettings.Networks ?? {})) if (n.IPAddress) return n.IPAddress;
   return undefined;
+}
+
+/**
+ * The stoppedReason for an engine's pull error. A registry refusal (`denied: <AccessDenied text>` in the
+ * engine's words) reads as the simulated runtime's, so both runtimes tell the same story.
+ */
+function pullFailure(image: string, message: string): string {
+  const denied = /\bdenied: (.*)$/s.exec(message);
+  if (denied) return pullAccessDenied(image, denied[1]!.trim());
+  return cannotPull(image, message);
 }
 
 function errorOf(text: string): string {

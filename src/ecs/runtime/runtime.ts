@@ -11,14 +11,32 @@ export interface ResolvedImage {
   insecure?: boolean;
 }
 
+/** What the simulator learns about a task's pull without pulling. */
+export interface SimulatedPull {
+  /** the task cannot start: the whole stoppedReason (`CannotPullContainerError: …`, `ECS was unable to assume …`) */
+  failure?: string;
+  /** the outcome may change soon (an image not pushed yet): ask again */
+  retry?: boolean;
+  /** per container definition: the digest of a twin image, undefined for other references */
+  digests: (string | undefined)[];
+}
+
 /**
- * What the ECS runtimes need from the twin's registry (the ECR component provides it). `resolve` maps
- * `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` to the twin's registry; other references pass through.
- * `exists` answers whether the image is in the registry (undefined: not a twin image, unknown).
+ * What the ECS runtimes need from the twin's registry (ecs/task-images.ts provides it): a task's images,
+ * pulled as the task's execution role. `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` maps to the twin's
+ * registry; other references pass through.
  */
 export interface EcsImageSource {
-  resolve(image: string): Promise<ResolvedImage>;
-  exists(image: string): Promise<{ digest: string } | false | undefined>;
+  /**
+   * Engines: per container definition, the reference to pull and the registry credentials (a token for the
+   * execution role's session). Throws TaskStartFailure (pull-reasons.ts) when the task cannot start.
+   */
+  resolveTask(task: TaskRecord, taskDefinition: Json): Promise<ResolvedImage[]>;
+  /**
+   * The simulator: the pull's outcome, authorized as the registry would authorize an engine's pull.
+   * `pulled`: the task pulled before (a restarted twin): digests only, nothing is authorized again.
+   */
+  simulateTask(task: TaskRecord, taskDefinition: Json, opts: { pulled: boolean }): Promise<SimulatedPull>;
 }
 
 export interface ContainerObservation {

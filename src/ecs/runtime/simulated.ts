@@ -6,6 +6,7 @@ import type {
   ContainerObservation,
   EcsImageSource,
   LaunchSpec,
+  SimulatedPull,
   TaskObservation,
   TaskRuntime,
 } from "./runtime.ts";
@@ -36,16 +37,27 @@ export function createSimulatedRuntime(options: SimulatedOptions = {}): TaskRunt
   const healthyMs = options.healthyMs ?? 2000;
   const crashAfterMs = options.crashAfterMs ?? 500;
   const behaviour = options.behaviour ?? defaultBehaviour;
-  const pulls = new Map<string, Promise<{ digest: string } | false | undefined>>();
+  // One pull outcome per task, decided at launch: permissions changed later do not touch a running task.
+  const pulls = new Map<string, Promise<SimulatedPull>>();
 
-  const pull = (image: string) => {
-    let p = pulls.get(image);
+  const pull = (task: TaskRecord, td: Json): Promise<SimulatedPull> => {
+    let p = pulls.get(task.taskArn);
     if (!p) {
-      p = options.images ? options.images.exists(image).catch(() => undefined) : Promise.resolve(undefined);
-      pulls.set(image, p);
+      const none: SimulatedPull = { digests: [] };
+      p = options.images
+        ? options.images
+            .simulateTask(task, td, { pulled: task.pullStoppedAt !== undefined })
+            .catch((err: Error) => ({ failure: `CannotPullContainerError: ${err.message}`, digests: [] }))
+        : Promise.resolve(none);
+      const mine = p;
+      pulls.set(task.taskArn, mine);
       // a missing image may be pushed later: ask again next time
-      p.then((r) => {
-        if (r === false) setTimeout(() => pulls.delete(image), 1000).unref();
+      void mine.then((r) => {
+        if (r.retry) {
+          setTimeout(() => {
+            if (pulls.get(task.taskArn) === mine) pulls.delete(task.taskArn);
+          }, 1000).unref();
+        }
       });
     }
     return p;
@@ -54,14 +66,14 @@ export function createSimulatedRuntime(options: SimulatedOptions = {}): TaskRunt
   return {
     name: "simulated",
     launch(spec: LaunchSpec) {
-      for (const c of spec.taskDefinition.containerDefinitions as Json[]) void pull(c.image);
+      void pull(spec.task, spec.taskDefinition);
     },
     async observe(task: TaskRecord, td: Json, now: number): Promise<TaskObservation> {
       const t0 = task.createdAt;
       const pulled = t0 + pullMs;
       const started = pulled + startMs;
       const defs = td.containerDefinitions as Json[];
-      const found = await Promise.all(defs.map((c) => pull(c.image)));
+      const outcome = await pull(task, td);
       const ip = `10.0.${parseInt(task.taskId.slice(0, 2), 16)}.${(parseInt(task.taskId.slice(2, 4), 16) % 254) + 1}`;
       const base = { pullStartedAt: t0, privateIp: ip };
       if (task.stoppingAt !== undefined && now >= task.stoppingAt + stopMs && now < started) {
@@ -74,10 +86,8 @@ export function createSimulatedRuntime(options: SimulatedOptions = {}): TaskRunt
         return { ...base, phase: "STOPPED", containers };
       }
       if (now < pulled) return { ...base, phase: "PULLING", containers: pending(defs) };
-      const missing = defs.findIndex((_, i) => found[i] === false);
-      if (missing >= 0) {
-        const image = defs[missing]!.image;
-        const failure = `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${image}: not found`;
+      if (outcome.failure) {
+        const failure = outcome.failure;
         return {
           ...base,
           phase: "STOPPED",
@@ -95,7 +105,7 @@ export function createSimulatedRuntime(options: SimulatedOptions = {}): TaskRunt
       const stopAt = task.stoppingAt !== undefined ? Math.max(task.stoppingAt, started) + stopMs : Infinity;
       const containers: ContainerObservation[] = defs.map((c, i) => {
         const mode = behaviour(c.image);
-        const digest = found[i] ? (found[i] as { digest: string }).digest : `sha256:${"0".repeat(64)}`;
+        const digest = outcome.digests[i] ?? `sha256:${"0".repeat(64)}`;
         const runtimeId = `${task.taskId}-${String(i).padStart(10, "0")}`;
         const crashAt = mode === "crash" ? started + crashAfterMs : Infinity;
         const bindings = ((c.portMappings ?? []) as Json[]).map((p) => ({
@@ -128,7 +138,9 @@ export function createSimulatedRuntime(options: SimulatedOptions = {}): TaskRunt
       };
     },
     stop() {},
-    async release() {},
+    async release(task) {
+      pulls.delete(task.taskArn);
+    },
     async adopt() {},
     async logs(task) {
       return `(simulated runtime: task ${task.taskId} has no process output)\n`;

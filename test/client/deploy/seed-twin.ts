@@ -183,6 +183,13 @@ export async function startSeedTwin(): Promise<SeedTwin> {
       new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: JSON.stringify(ecsTasksTrust) }),
     );
   }
+  // ECS pulls the task's images as the execution role: it needs ECR read (the console's ecsTaskExecutionRole)
+  await iam.send(
+    new AttachRolePolicyCommand({
+      RoleName: "ecsTaskExecutionRole",
+      PolicyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    }),
+  );
   const ecr = new ECRClient(cfg);
   await ecr.send(new CreateRepositoryCommand({ repositoryName: "sample-app" }));
   // The first image and service, as the infrastructure team would have set them up.
