@@ -14,6 +14,7 @@ import {
   ECS_TARGET,
   json,
   operationsOf,
+  send,
   sendSigned,
 } from "./wire.ts";
 
@@ -242,6 +243,66 @@ describe("awsJson1_1 robustness (ECR, ECS)", () => {
       { code: /InvalidParameterException|ClientException/ },
       "ecs long family",
     );
+    await assertAlive(twin);
+  });
+
+  test("ECR layer parts with hostile offsets, blobs and ids: ECR's own exceptions", async () => {
+    const ecr = (op: string, body: unknown) => call("ecr", `${ECR_TARGET}.${op}`, JSON.stringify(body));
+    assert.equal((await ecr("CreateRepository", { repositoryName: "parts" })).status, 200);
+    const { uploadId } = JSON.parse((await ecr("InitiateLayerUpload", { repositoryName: "parts" })).text);
+    for (const part of [
+      { partFirstByte: -1, partLastByte: 3, layerPartBlob: "AAAA" },
+      { partFirstByte: 0, partLastByte: 1e308, layerPartBlob: "AAAA" },
+      { partFirstByte: 1.5, partLastByte: 3, layerPartBlob: "AAAA" },
+      { partFirstByte: 0, partLastByte: 3, layerPartBlob: "!!!!" },
+      { partFirstByte: 0, partLastByte: 3, layerPartBlob: 5 },
+      { partFirstByte: "0", partLastByte: "3", layerPartBlob: { a: 1 } },
+    ]) {
+      const res = await ecr("UploadLayerPart", { repositoryName: "parts", uploadId, ...part });
+      assertJsonError(
+        res,
+        { code: /InvalidLayerPartException|InvalidParameterException/ },
+        JSON.stringify(part),
+      );
+    }
+    for (const uploadId of ["../../x", "%2e%2e", "", "x".repeat(5000)]) {
+      const res = await ecr("CompleteLayerUpload", {
+        repositoryName: "parts",
+        uploadId,
+        layerDigests: ["sha256:x"],
+      });
+      assertJsonError(
+        res,
+        { code: /UploadNotFoundException|InvalidParameterException/ },
+        uploadId.slice(0, 20),
+      );
+    }
+    await assertAlive(twin);
+  });
+
+  test("an oversize body: 413 RequestEntityTooLargeException or a closed connection, then alive", async () => {
+    // Declared too large: refused before a byte of it is read.
+    const declared = await send(twin.url, {
+      method: "POST",
+      headers: {
+        "content-type": AMZ_JSON,
+        "x-amz-target": `${ECR_TARGET}.ListImages`,
+        "content-length": String(40 * 1024 * 1024),
+      },
+      body: "{}",
+    });
+    assertJsonError(declared, { code: "RequestEntityTooLargeException", status: 413 });
+    // Streamed too large: the twin stops reading; the client sees the 413 or a reset.
+    const streamed = await json(
+      twin.url,
+      "ecr",
+      `${ECR_TARGET}.ListImages`,
+      Buffer.alloc(33 * 1024 * 1024 + 1, 0x20),
+      twin.admin,
+    ).catch((err: Error) => err);
+    if (!(streamed instanceof Error)) {
+      assertJsonError(streamed, { code: "RequestEntityTooLargeException", status: 413 });
+    }
     await assertAlive(twin);
   });
 
