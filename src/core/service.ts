@@ -2,6 +2,7 @@
 // Operations take and return plain objects whose member names are AWS's wire names; they never
 // see HTTP. The protocol layer (http/aws-query.ts, http/aws-json.ts) turns them into bytes.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ShapeModel } from "../http/json-shapes.ts";
 import type { Clock } from "./clock.ts";
 import type { IdGenerator } from "./ids.ts";
 
@@ -91,6 +92,8 @@ export interface Service {
   operations: Record<string, Operation>;
   /** operations AWS serves without a signature (STS AssumeRoleWithWebIdentity) */
   unsigned?: ReadonlySet<string>;
+  /** awsJson only: the model's input shapes, so wrong JSON types are refused at the edge */
+  inputShapes?: ShapeModel;
 }
 
 /** A non-AWS HTTP route: the OCI registry, the OIDC issuer, /_keyship endpoints. */

@@ -2,6 +2,7 @@
 // store, each authorized as `ecr:<Operation>` on the repository ARN with the repository policy as the
 // resource policy (ecr-registry.md §4, §8).
 import type { OperationInput, RequestContext, Service } from "../core/service.ts";
+import ecrShapes from "../http/shapes/ecr.json" with { type: "json" };
 import { DigestMismatch, isDigest } from "../store/blobs.ts";
 import { issueToken } from "./auth-token.ts";
 import { ecrErrors } from "./errors.ts";
@@ -714,6 +715,7 @@ export function createEcrService(options: EcrApiOptions): Service {
     name: "ecr",
     protocol: "json",
     targetPrefix: "AmazonEC2ContainerRegistry_V20150921",
+    inputShapes: ecrShapes,
     operations: ops,
   };
 }

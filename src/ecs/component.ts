@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Route, Service, TwinRuntime } from "../core/service.ts";
 import type { ImageSource } from "../ecr/image-source.ts";
 import type { Authorize } from "../http/serve.ts";
+import ecsShapes from "../http/shapes/ecs.json" with { type: "json" };
 import type { Store } from "../store/sqlite.ts";
 import type { AssumeRoleForService } from "../sts/service-assume.ts";
 import { createEcsOperations } from "./operations.ts";
@@ -110,6 +111,7 @@ export function createEcs(o: CreateEcsOptions): EcsComponent {
       name: "ecs",
       protocol: "json",
       targetPrefix: "AmazonEC2ContainerServiceV20141113",
+      inputShapes: ecsShapes,
       operations,
     },
     get runtimeName() {

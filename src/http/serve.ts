@@ -16,6 +16,7 @@ import { AwsError, authErrors, internalFailure, invalidAction } from "./aws-erro
 import { jsonError, jsonResponse, parseJsonBody } from "./aws-json.ts";
 import { decodeQueryParams, parseForm, queryError, queryResponse } from "./aws-query.ts";
 import { readBody } from "./body.ts";
+import { checkJsonInput } from "./json-shapes.ts";
 import { type SigningCredential, signingScopeOf, verifySigV4 } from "./sigv4.ts";
 
 export type Authorize = (principal: Principal, checks: AuthzCheck[], call: CallInfo) => void;
@@ -202,6 +203,8 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
           options.authorize(principal, Array.isArray(checks) ? checks : [checks], call);
         },
       };
+      // Types are checked once the caller is known, as AWS authenticates before it deserializes.
+      if (service.inputShapes) checkJsonInput(service.inputShapes, operation, input);
       const result = await service.operations[operation]!(input, ctx);
       if (protocol === "json") {
         send(res, 200, "application/x-amz-json-1.1", jsonResponse(result));
