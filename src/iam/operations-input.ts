@@ -102,20 +102,21 @@ export function checkInput(
 }
 
 // Input members whose shape is a list or structure, across every IAM operation
-// (data/iam/2010-05-08/service-2.json); every other member is a scalar. No name is both.
-const AGGREGATE_MEMBERS = new Set([
-  "ActionNames",
-  "ClientIDList",
-  "ContextEntries",
-  "Filter",
-  "Permissions",
-  "PermissionsBoundaryPolicyInputList",
-  "PolicyInputList",
-  "ResourceArns",
-  "ServiceNamespaces",
-  "TagKeys",
-  "Tags",
-  "ThumbprintList",
+// (data/iam/2010-05-08/service-2.json), and what their elements are; every other member is a
+// scalar. No name is both.
+const AGGREGATE_MEMBERS = new Map<string, "strings" | "structures" | "structure">([
+  ["ActionNames", "strings"],
+  ["ClientIDList", "strings"],
+  ["ContextEntries", "structures"],
+  ["Filter", "strings"],
+  ["Permissions", "structure"],
+  ["PermissionsBoundaryPolicyInputList", "strings"],
+  ["PolicyInputList", "strings"],
+  ["ResourceArns", "strings"],
+  ["ServiceNamespaces", "strings"],
+  ["TagKeys", "strings"],
+  ["Tags", "structures"],
+  ["ThumbprintList", "strings"],
 ]);
 
 /**
@@ -126,10 +127,23 @@ const AGGREGATE_MEMBERS = new Set([
 export function wellShapedInput(input: OperationInput): OperationInput {
   const out: OperationInput = {};
   for (const [member, value] of Object.entries(input)) {
-    const aggregate = typeof value === "object" && value !== null;
-    // `Tags=` is how awsQuery sends an empty list (smithy aws-query-protocol "Lists").
-    if (aggregate === AGGREGATE_MEMBERS.has(member) || (value === "" && AGGREGATE_MEMBERS.has(member)))
+    const shape = AGGREGATE_MEMBERS.get(member);
+    const isObject = typeof value === "object" && value !== null;
+    if (!shape) {
+      if (!isObject) out[member] = value;
+    } else if (value === "") {
+      // `Tags=` is how awsQuery sends an empty list (smithy aws-query-protocol "Lists").
       out[member] = value;
+    } else if (shape === "structure") {
+      if (isObject && !Array.isArray(value)) out[member] = value;
+    } else if (Array.isArray(value)) {
+      // `ActionNames.member.1.x=1` names no element: that element is absent, like any unknown key.
+      out[member] = value.filter((e) =>
+        shape === "strings"
+          ? typeof e === "string"
+          : typeof e === "object" && e !== null && !Array.isArray(e),
+      );
+    }
   }
   return out;
 }

@@ -223,6 +223,25 @@ describe("awsQuery robustness (IAM, STS)", () => {
     await assertAlive(twin);
   });
 
+  test("list elements of the wrong shape are unknown keys: ignored, as AWS ignores them", async () => {
+    const policy = encodeURIComponent(
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }),
+    );
+    const sim = await iam(
+      `Action=SimulateCustomPolicy&${IAM_V}&PolicyInputList.member.1=${policy}&ActionNames.member.1=s3:GetObject&ActionNames.member.2.x=1&ResourceArns.member.1.x=1`,
+    );
+    assert.equal(sim.status, 200, sim.text);
+    assert.equal(sim.text.match(/<EvalActionName>/g)?.length, 1, sim.text);
+    assert.match(sim.text, /<EvalResourceName>\*<\/EvalResourceName>/);
+    assert.doesNotMatch(sim.text, /\[object Object\]/);
+    const user = await iam(
+      `Action=CreateUser&${IAM_V}&UserName=shape1&Tags.member.1=x&Tags.member.2.Key=k&Tags.member.2.Value=v`,
+    );
+    assert.equal(user.status, 200, user.text);
+    assert.match(user.text, /<Tags><member><Key>k<\/Key><Value>v<\/Value><\/member><\/Tags>/);
+    await assertAlive(twin);
+  });
+
   test("every STS operation with no parameters and with wrong types", async () => {
     const failures: string[] = [];
     for (const op of operationsOf(stsSdk)) {
