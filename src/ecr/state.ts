@@ -211,8 +211,8 @@ export class EcrState {
   }
 
   findRepository(accountId: string, region: string, name: string): Repository | undefined {
-    const row = this.store.db
-      .prepare<[string, string, string], RepoRow>(
+    const row = this.store
+      .prepared<[string, string, string], RepoRow>(
         "SELECT * FROM ecr_repositories WHERE account = ? AND region = ? AND name = ?",
       )
       .get(accountId, region, name);
@@ -220,9 +220,7 @@ export class EcrState {
   }
 
   repositoryById(id: number): Repository | undefined {
-    const row = this.store.db
-      .prepare<[number], RepoRow>("SELECT * FROM ecr_repositories WHERE id = ?")
-      .get(id);
+    const row = this.store.prepared<[number], RepoRow>("SELECT * FROM ecr_repositories WHERE id = ?").get(id);
     return row ? this.#repo(row) : undefined;
   }
 
@@ -234,8 +232,8 @@ export class EcrState {
   }
 
   listRepositories(accountId: string, region: string): Repository[] {
-    return this.store.db
-      .prepare<[string, string], RepoRow>(
+    return this.store
+      .prepared<[string, string], RepoRow>(
         "SELECT * FROM ecr_repositories WHERE account = ? AND region = ? ORDER BY name",
       )
       .all(accountId, region)
@@ -251,8 +249,8 @@ export class EcrState {
       if (this.findRepository(accountId, region, input.name)) {
         throw ecrErrors.repositoryAlreadyExists(input.name, accountId);
       }
-      this.store.db
-        .prepare(
+      this.store
+        .prepared(
           `INSERT INTO ecr_repositories (account, region, name, created_at, mutability, exclusion_filters, scanning, encryption, tags)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -285,8 +283,8 @@ export class EcrState {
   ): Repository {
     const keys = Object.keys(fields);
     if (keys.length > 0) {
-      this.store.db
-        .prepare(`UPDATE ecr_repositories SET ${keys.map((k) => `${k} = @${k}`).join(", ")} WHERE id = @id`)
+      this.store
+        .prepared(`UPDATE ecr_repositories SET ${keys.map((k) => `${k} = @${k}`).join(", ")} WHERE id = @id`)
         .run({ ...fields, id: repo.id });
     }
     return this.repositoryById(repo.id)!;
@@ -294,27 +292,27 @@ export class EcrState {
 
   deleteRepository(repo: Repository, force: boolean): void {
     this.store.tx(() => {
-      const count = this.store.db
-        .prepare<[number], { n: number }>("SELECT count(*) AS n FROM ecr_images WHERE repo_id = ?")
+      const count = this.store
+        .prepared<[number], { n: number }>("SELECT count(*) AS n FROM ecr_images WHERE repo_id = ?")
         .get(repo.id)!.n;
       if (count > 0 && !force) throw ecrErrors.repositoryNotEmpty(repo.name, repo.accountId);
-      this.store.db.prepare("DELETE FROM ecr_tags WHERE repo_id = ?").run(repo.id);
-      this.store.db.prepare("DELETE FROM ecr_image_refs WHERE repo_id = ?").run(repo.id);
-      this.store.db.prepare("DELETE FROM ecr_repositories WHERE id = ?").run(repo.id);
+      this.store.prepared("DELETE FROM ecr_tags WHERE repo_id = ?").run(repo.id);
+      this.store.prepared("DELETE FROM ecr_image_refs WHERE repo_id = ?").run(repo.id);
+      this.store.prepared("DELETE FROM ecr_repositories WHERE id = ?").run(repo.id);
     });
   }
 
   accountSetting(accountId: string, region: string, name: string): string | undefined {
-    return this.store.db
-      .prepare<[string, string, string], { value: string }>(
+    return this.store
+      .prepared<[string, string, string], { value: string }>(
         "SELECT value FROM ecr_account_settings WHERE account = ? AND region = ? AND name = ?",
       )
       .get(accountId, region, name)?.value;
   }
 
   putAccountSetting(accountId: string, region: string, name: string, value: string): void {
-    this.store.db
-      .prepare(
+    this.store
+      .prepared(
         `INSERT INTO ecr_account_settings (account, region, name, value) VALUES (?, ?, ?, ?)
          ON CONFLICT(account, region, name) DO UPDATE SET value = excluded.value`,
       )
@@ -326,8 +324,8 @@ export class EcrState {
   /** Size of a blob visible in the repository (uploaded/mounted there, or referenced by one of its images). */
   async layerSize(repo: Repository, digest: string): Promise<number | undefined> {
     if (!isDigest(digest)) return undefined;
-    const linked = this.store.db
-      .prepare<[number, string, number, string, number, string], { n: number }>(
+    const linked = this.store
+      .prepared<[number, string, number, string, number, string], { n: number }>(
         `SELECT 1 AS n FROM ecr_layers WHERE repo_id = ? AND digest = ?
          UNION ALL SELECT 1 FROM ecr_image_refs WHERE repo_id = ? AND child = ?
          UNION ALL SELECT 1 FROM ecr_images WHERE repo_id = ? AND digest = ? LIMIT 1`,
@@ -340,16 +338,16 @@ export class EcrState {
   /** Whether any image in the repository references the blob (ECR's GetDownloadUrlForLayer rule). */
   layerReferenced(repo: Repository, digest: string): boolean {
     return Boolean(
-      this.store.db
-        .prepare("SELECT 1 FROM ecr_image_refs WHERE repo_id = ? AND child = ? LIMIT 1")
+      this.store
+        .prepared("SELECT 1 FROM ecr_image_refs WHERE repo_id = ? AND child = ? LIMIT 1")
         .get(repo.id, digest),
     );
   }
 
   layerMediaType(repo: Repository, digest: string): string | undefined {
     return (
-      this.store.db
-        .prepare<[number, string], { media_type: string | null }>(
+      this.store
+        .prepared<[number, string], { media_type: string | null }>(
           "SELECT media_type FROM ecr_image_refs WHERE repo_id = ? AND child = ? AND media_type IS NOT NULL LIMIT 1",
         )
         .get(repo.id, digest)?.media_type ?? undefined
@@ -357,8 +355,8 @@ export class EcrState {
   }
 
   linkLayer(repo: Repository, digest: string, size: number): void {
-    this.store.db
-      .prepare("INSERT OR IGNORE INTO ecr_layers (repo_id, digest, size, created_at) VALUES (?, ?, ?, ?)")
+    this.store
+      .prepared("INSERT OR IGNORE INTO ecr_layers (repo_id, digest, size, created_at) VALUES (?, ?, ?, ?)")
       .run(repo.id, digest, size, this.rt.clock.now().getTime());
   }
 
@@ -393,8 +391,8 @@ export class EcrState {
     const id = this.rt.ids.uuid();
     await this.blobs.createUpload(id, alg);
     const now = this.rt.clock.now().getTime();
-    this.store.db
-      .prepare(
+    this.store
+      .prepared(
         "INSERT INTO ecr_uploads (id, repo_id, principal_arn, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
       )
       .run(id, repo.id, principalArn ?? null, now, now);
@@ -402,8 +400,8 @@ export class EcrState {
   }
 
   getUpload(repo: Repository, id: string): UploadSession | undefined {
-    const row = this.store.db
-      .prepare<
+    const row = this.store
+      .prepared<
         [string, number],
         {
           id: string;
@@ -441,7 +439,7 @@ export class EcrState {
       sets.push("parts = ?");
       args.push(JSON.stringify(upload.parts));
     }
-    this.store.db.prepare(`UPDATE ecr_uploads SET ${sets.join(", ")} WHERE id = ?`).run(...args, upload.id);
+    this.store.prepared(`UPDATE ecr_uploads SET ${sets.join(", ")} WHERE id = ?`).run(...args, upload.id);
     return size;
   }
 
@@ -462,7 +460,7 @@ export class EcrState {
       const out = await this.blobs.commit(upload.id, digest);
       this.store.tx(() => {
         this.linkLayer(repo, out.digest, out.size);
-        this.store.db.prepare("DELETE FROM ecr_uploads WHERE id = ?").run(upload.id);
+        this.store.prepared("DELETE FROM ecr_uploads WHERE id = ?").run(upload.id);
       });
       return out;
     } catch (err) {
@@ -472,7 +470,7 @@ export class EcrState {
   }
 
   async cancelUpload(upload: UploadSession): Promise<void> {
-    this.store.db.prepare("DELETE FROM ecr_uploads WHERE id = ?").run(upload.id);
+    this.store.prepared("DELETE FROM ecr_uploads WHERE id = ?").run(upload.id);
     await this.blobs.removeUpload(upload.id);
   }
 
@@ -499,15 +497,15 @@ export class EcrState {
       WHERE t.repo_id = i.repo_id AND t.digest = i.digest) AS tags FROM ecr_images i`;
 
   imageByDigest(repo: Repository, digest: string): Image | undefined {
-    const row = this.store.db
-      .prepare<[number, string], ImageRow>(`${EcrState.#IMAGE_SELECT} WHERE i.repo_id = ? AND i.digest = ?`)
+    const row = this.store
+      .prepared<[number, string], ImageRow>(`${EcrState.#IMAGE_SELECT} WHERE i.repo_id = ? AND i.digest = ?`)
       .get(repo.id, digest);
     return row ? this.#image(row) : undefined;
   }
 
   digestOfTag(repo: Repository, tag: string): string | undefined {
-    return this.store.db
-      .prepare<[number, string], { digest: string }>(
+    return this.store
+      .prepared<[number, string], { digest: string }>(
         "SELECT digest FROM ecr_tags WHERE repo_id = ? AND tag = ?",
       )
       .get(repo.id, tag)?.digest;
@@ -520,8 +518,8 @@ export class EcrState {
   }
 
   listImages(repo: Repository): Image[] {
-    return this.store.db
-      .prepare<[number], ImageRow>(
+    return this.store
+      .prepared<[number], ImageRow>(
         `${EcrState.#IMAGE_SELECT} WHERE i.repo_id = ? ORDER BY i.pushed_at, i.digest`,
       )
       .all(repo.id)
@@ -529,15 +527,15 @@ export class EcrState {
   }
 
   listTags(repo: Repository): string[] {
-    return this.store.db
-      .prepare<[number], { tag: string }>("SELECT tag FROM ecr_tags WHERE repo_id = ? ORDER BY tag")
+    return this.store
+      .prepared<[number], { tag: string }>("SELECT tag FROM ecr_tags WHERE repo_id = ? ORDER BY tag")
       .all(repo.id)
       .map((r) => r.tag);
   }
 
   referrers(repo: Repository, subject: string): Image[] {
-    return this.store.db
-      .prepare<[number, string], ImageRow>(
+    return this.store
+      .prepared<[number, string], ImageRow>(
         `${EcrState.#IMAGE_SELECT} WHERE i.repo_id = ? AND i.subject = ? ORDER BY i.digest`,
       )
       .all(repo.id, subject)
@@ -546,8 +544,8 @@ export class EcrState {
 
   /** Indexes in the repository that list `digest` as a child. */
   parentsOf(repo: Repository, digest: string): string[] {
-    return this.store.db
-      .prepare<[number, string], { digest: string }>(
+    return this.store
+      .prepared<[number, string], { digest: string }>(
         "SELECT digest FROM ecr_image_refs WHERE repo_id = ? AND child = ? AND kind = 'manifest'",
       )
       .all(repo.id, digest)
@@ -559,8 +557,8 @@ export class EcrState {
   }
 
   recordPull(repo: Repository, digest: string): void {
-    this.store.db
-      .prepare("UPDATE ecr_images SET last_pull = ? WHERE repo_id = ? AND digest = ?")
+    this.store
+      .prepared("UPDATE ecr_images SET last_pull = ? WHERE repo_id = ? AND digest = ?")
       .run(this.rt.clock.now().getTime(), repo.id, digest);
   }
 
@@ -626,8 +624,8 @@ export class EcrState {
       let changed = false;
       if (!existing) {
         changed = true;
-        this.store.db
-          .prepare(
+        this.store
+          .prepared(
             `INSERT INTO ecr_images (repo_id, digest, media_type, artifact_type, subject, config_media_type, annotations,
                manifest_size, image_size, pushed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
@@ -643,7 +641,7 @@ export class EcrState {
             parsed.isIndex ? bytes.length : parsed.imageSize,
             now,
           );
-        const ref = this.store.db.prepare(
+        const ref = this.store.prepared(
           "INSERT OR IGNORE INTO ecr_image_refs (repo_id, digest, child, kind, media_type, size) VALUES (?, ?, ?, ?, ?, ?)",
         );
         for (const b of parsed.blobs)
@@ -653,8 +651,8 @@ export class EcrState {
       }
       if (opts.tag !== undefined && tagged !== digest) {
         changed = true;
-        this.store.db
-          .prepare(
+        this.store
+          .prepared(
             `INSERT INTO ecr_tags (repo_id, tag, digest) VALUES (?, ?, ?)
              ON CONFLICT(repo_id, tag) DO UPDATE SET digest = excluded.digest`,
           )
@@ -670,8 +668,7 @@ export class EcrState {
   untag(repo: Repository, tag: string): string | undefined {
     return this.store.tx(() => {
       const digest = this.digestOfTag(repo, tag);
-      if (digest)
-        this.store.db.prepare("DELETE FROM ecr_tags WHERE repo_id = ? AND tag = ?").run(repo.id, tag);
+      if (digest) this.store.prepared("DELETE FROM ecr_tags WHERE repo_id = ? AND tag = ?").run(repo.id, tag);
       return digest;
     });
   }
@@ -681,11 +678,9 @@ export class EcrState {
     return this.store.tx(() => {
       if (!this.imageByDigest(repo, digest)) return "not-found";
       if (this.parentsOf(repo, digest).length > 0) return "referenced";
-      this.store.db.prepare("DELETE FROM ecr_tags WHERE repo_id = ? AND digest = ?").run(repo.id, digest);
-      this.store.db
-        .prepare("DELETE FROM ecr_image_refs WHERE repo_id = ? AND digest = ?")
-        .run(repo.id, digest);
-      this.store.db.prepare("DELETE FROM ecr_images WHERE repo_id = ? AND digest = ?").run(repo.id, digest);
+      this.store.prepared("DELETE FROM ecr_tags WHERE repo_id = ? AND digest = ?").run(repo.id, digest);
+      this.store.prepared("DELETE FROM ecr_image_refs WHERE repo_id = ? AND digest = ?").run(repo.id, digest);
+      this.store.prepared("DELETE FROM ecr_images WHERE repo_id = ? AND digest = ?").run(repo.id, digest);
       return "deleted";
     });
   }
@@ -719,8 +714,8 @@ export class EcrState {
   }
 
   childrenOf(repo: Repository, digest: string): string[] {
-    return this.store.db
-      .prepare<[number, string], { child: string }>(
+    return this.store
+      .prepared<[number, string], { child: string }>(
         "SELECT child FROM ecr_image_refs WHERE repo_id = ? AND digest = ? AND kind = 'manifest'",
       )
       .all(repo.id, digest)
@@ -732,8 +727,8 @@ export class EcrState {
   /** Whether anything still references a blob: a layer link, an image, or an image reference. */
   referenced(digest: string): boolean {
     return Boolean(
-      this.store.db
-        .prepare(
+      this.store
+        .prepared(
           `SELECT 1 FROM ecr_layers WHERE digest = ? UNION ALL SELECT 1 FROM ecr_images WHERE digest = ?
            UNION ALL SELECT 1 FROM ecr_image_refs WHERE child = ? LIMIT 1`,
         )
@@ -747,16 +742,14 @@ export class EcrState {
    */
   async housekeeping(graceMs = this.gcGraceMs): Promise<{ uploads: string[]; blobs: string[] }> {
     const now = this.rt.clock.now();
-    const stale = this.store.db
-      .prepare<[number], { id: string }>("SELECT id FROM ecr_uploads WHERE updated_at < ?")
+    const stale = this.store
+      .prepared<[number], { id: string }>("SELECT id FROM ecr_uploads WHERE updated_at < ?")
       .all(now.getTime() - this.uploadTtlMs);
     for (const { id } of stale) {
-      this.store.db.prepare("DELETE FROM ecr_uploads WHERE id = ?").run(id);
+      this.store.prepared("DELETE FROM ecr_uploads WHERE id = ?").run(id);
       await this.blobs.removeUpload(id);
     }
-    const live = this.store.db.prepare<[string], { n: number }>(
-      "SELECT 1 AS n FROM ecr_uploads WHERE id = ?",
-    );
+    const live = this.store.prepared<[string], { n: number }>("SELECT 1 AS n FROM ecr_uploads WHERE id = ?");
     const uploads = await this.blobs.cleanOrphanUploads(now, Math.min(graceMs, this.uploadTtlMs), (id) =>
       Boolean(live.get(id)),
     );

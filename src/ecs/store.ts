@@ -56,24 +56,24 @@ export class EcsStore {
 
   // clusters
   getCluster(arn: string): ClusterRow | undefined {
-    const r = this.store.db
-      .prepare<[string], Omit<ClusterRow, "doc"> & { doc: string }>(
+    const r = this.store
+      .prepared<[string], Omit<ClusterRow, "doc"> & { doc: string }>(
         "SELECT * FROM ecs_clusters WHERE arn = ?",
       )
       .get(arn);
     return r ? { ...r, doc: JSON.parse(r.doc) } : undefined;
   }
   putCluster(c: ClusterRow): void {
-    this.store.db
-      .prepare(
+    this.store
+      .prepared(
         `INSERT INTO ecs_clusters (arn, name, status, created, doc) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
       )
       .run(c.arn, c.name, c.status, c.created, JSON.stringify(c.doc));
   }
   listClusters(): ClusterRow[] {
-    return this.store.db
-      .prepare<[], Omit<ClusterRow, "doc"> & { doc: string }>(
+    return this.store
+      .prepared<[], Omit<ClusterRow, "doc"> & { doc: string }>(
         "SELECT * FROM ecs_clusters WHERE status = 'ACTIVE' ORDER BY created, arn",
       )
       .all()
@@ -82,20 +82,22 @@ export class EcsStore {
 
   // task definitions
   nextRevision(family: string): number {
-    const row = this.store.db
-      .prepare<[string], { last_revision: number }>("SELECT last_revision FROM ecs_families WHERE family = ?")
+    const row = this.store
+      .prepared<[string], { last_revision: number }>(
+        "SELECT last_revision FROM ecs_families WHERE family = ?",
+      )
       .get(family);
     const next = (row?.last_revision ?? 0) + 1;
-    this.store.db
-      .prepare(
+    this.store
+      .prepared(
         "INSERT INTO ecs_families (family, last_revision) VALUES (?, ?) ON CONFLICT(family) DO UPDATE SET last_revision = excluded.last_revision",
       )
       .run(family, next);
     return next;
   }
   putTaskDefinition(td: TaskDefinitionRow): void {
-    this.store.db
-      .prepare(
+    this.store
+      .prepared(
         `INSERT INTO ecs_task_definitions (arn, family, revision, status, doc) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
       )
@@ -104,21 +106,21 @@ export class EcsStore {
   getTaskDefinition(family: string, revision?: number): TaskDefinitionRow | undefined {
     const r =
       revision === undefined
-        ? this.store.db
-            .prepare<[string], TaskDefinitionRow & { doc: string }>(
+        ? this.store
+            .prepared<[string], TaskDefinitionRow & { doc: string }>(
               "SELECT * FROM ecs_task_definitions WHERE family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1",
             )
             .get(family)
-        : this.store.db
-            .prepare<[string, number], TaskDefinitionRow & { doc: string }>(
+        : this.store
+            .prepared<[string, number], TaskDefinitionRow & { doc: string }>(
               "SELECT * FROM ecs_task_definitions WHERE family = ? AND revision = ?",
             )
             .get(family, revision);
     return r ? { ...r, doc: JSON.parse(r.doc) } : undefined;
   }
   getTaskDefinitionByArn(arn: string): TaskDefinitionRow | undefined {
-    const r = this.store.db
-      .prepare<[string], TaskDefinitionRow & { doc: string }>(
+    const r = this.store
+      .prepared<[string], TaskDefinitionRow & { doc: string }>(
         "SELECT * FROM ecs_task_definitions WHERE arn = ?",
       )
       .get(arn);
@@ -127,20 +129,20 @@ export class EcsStore {
   listTaskDefinitions(status: string, family?: string, desc = false): { arn: string; family: string }[] {
     const order = desc ? "family DESC, revision DESC" : "family, revision";
     return family === undefined
-      ? this.store.db
-          .prepare<[string], { arn: string; family: string }>(
+      ? this.store
+          .prepared<[string], { arn: string; family: string }>(
             `SELECT arn, family FROM ecs_task_definitions WHERE status = ? ORDER BY ${order}`,
           )
           .all(status)
-      : this.store.db
-          .prepare<[string, string], { arn: string; family: string }>(
+      : this.store
+          .prepared<[string, string], { arn: string; family: string }>(
             `SELECT arn, family FROM ecs_task_definitions WHERE status = ? AND family = ? ORDER BY ${order}`,
           )
           .all(status, family);
   }
   families(): { family: string; active: number }[] {
-    return this.store.db
-      .prepare<[], { family: string; active: number }>(
+    return this.store
+      .prepared<[], { family: string; active: number }>(
         "SELECT family, SUM(status = 'ACTIVE') AS active FROM ecs_task_definitions GROUP BY family ORDER BY family",
       )
       .all();
@@ -148,14 +150,14 @@ export class EcsStore {
 
   // services
   getService(arn: string): ServiceRecord | undefined {
-    const r = this.store.db
-      .prepare<[string], { doc: string }>("SELECT doc FROM ecs_services WHERE arn = ?")
+    const r = this.store
+      .prepared<[string], { doc: string }>("SELECT doc FROM ecs_services WHERE arn = ?")
       .get(arn);
     return r ? JSON.parse(r.doc) : undefined;
   }
   putService(s: ServiceRecord): void {
-    this.store.db
-      .prepare(
+    this.store
+      .prepared(
         `INSERT INTO ecs_services (arn, cluster, name, status, created, seq, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc,
            created = excluded.created`,
@@ -163,8 +165,8 @@ export class EcsStore {
       .run(s.serviceArn, s.clusterArn, s.serviceName, s.status, s.createdAt, ++this.#seq, JSON.stringify(s));
   }
   listServices(cluster: string, statuses: string[]): ServiceRecord[] {
-    return this.store.db
-      .prepare<[string], { doc: string; status: string }>(
+    return this.store
+      .prepared<[string], { doc: string; status: string }>(
         "SELECT doc, status FROM ecs_services WHERE cluster = ? ORDER BY created, seq",
       )
       .all(cluster)
@@ -172,8 +174,8 @@ export class EcsStore {
       .map((r) => JSON.parse(r.doc));
   }
   servicesToSchedule(): ServiceRecord[] {
-    return this.store.db
-      .prepare<[], { doc: string }>(
+    return this.store
+      .prepared<[], { doc: string }>(
         "SELECT doc FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY seq",
       )
       .all()
@@ -182,8 +184,8 @@ export class EcsStore {
 
   // tasks
   getTask(arn: string): TaskRecord | undefined {
-    const r = this.store.db
-      .prepare<[string], { doc: string }>("SELECT doc FROM ecs_tasks WHERE arn = ?")
+    const r = this.store
+      .prepared<[string], { doc: string }>("SELECT doc FROM ecs_tasks WHERE arn = ?")
       .get(arn);
     return r ? JSON.parse(r.doc) : undefined;
   }
@@ -192,8 +194,8 @@ export class EcsStore {
       t.taskDefinitionArn.indexOf("/") + 1,
       t.taskDefinitionArn.lastIndexOf(":"),
     );
-    this.store.db
-      .prepare(
+    this.store
+      .prepared(
         `INSERT INTO ecs_tasks (arn, cluster, service, last_status, desired_status, family, started_by, created, seq, doc)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(arn) DO UPDATE SET last_status = excluded.last_status,
@@ -213,15 +215,15 @@ export class EcsStore {
       );
   }
   liveTasks(): TaskRecord[] {
-    return this.store.db
-      .prepare<[], { doc: string }>("SELECT doc FROM ecs_tasks WHERE last_status != 'STOPPED' ORDER BY seq")
+    return this.store
+      .prepared<[], { doc: string }>("SELECT doc FROM ecs_tasks WHERE last_status != 'STOPPED' ORDER BY seq")
       .all()
       .map((r) => JSON.parse(r.doc));
   }
   /** A service's tasks: every one not STOPPED, plus stopped ones not yet acknowledged by the scheduler. */
   serviceTasks(cluster: string, service: string): TaskRecord[] {
-    return this.store.db
-      .prepare<[string, string], { doc: string }>(
+    return this.store
+      .prepared<[string, string], { doc: string }>(
         "SELECT doc FROM ecs_tasks WHERE cluster = ? AND service = ? AND (last_status != 'STOPPED' OR json_extract(doc, '$.stopAcknowledged') IS NOT 1) ORDER BY seq",
       )
       .all(cluster, service)
@@ -231,8 +233,8 @@ export class EcsStore {
     cluster: string,
     filter: { desiredStatus: string; service?: string; family?: string; startedBy?: string },
   ): TaskRecord[] {
-    return this.store.db
-      .prepare<[string, string], { doc: string }>(
+    return this.store
+      .prepared<[string, string], { doc: string }>(
         "SELECT doc FROM ecs_tasks WHERE cluster = ? AND desired_status = ? ORDER BY seq",
       )
       .all(cluster, filter.desiredStatus)
@@ -246,8 +248,8 @@ export class EcsStore {
       );
   }
   countTasks(cluster: string): { running: number; pending: number; live: number } {
-    const r = this.store.db
-      .prepare<[string], { running: number; pending: number; live: number }>(
+    const r = this.store
+      .prepared<[string], { running: number; pending: number; live: number }>(
         `SELECT SUM(last_status = 'RUNNING') AS running,
                 SUM(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING')) AS pending,
                 SUM(last_status != 'STOPPED') AS live FROM ecs_tasks WHERE cluster = ?`,
@@ -257,30 +259,32 @@ export class EcsStore {
   }
   /** Stopped tasks past retention are forgotten (specs/ecs.md §7.1). */
   purgeStoppedBefore(cutoff: number): void {
-    this.store.db
-      .prepare("DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND json_extract(doc, '$.stoppedAt') < ?")
+    this.store
+      .prepared(
+        "DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND json_extract(doc, '$.stoppedAt') < ?",
+      )
       .run(cutoff);
   }
 
   // tags
   tags(arn: string): { key: string; value: string }[] {
-    return this.store.db
-      .prepare<[string], { key: string; value: string }>(
+    return this.store
+      .prepared<[string], { key: string; value: string }>(
         "SELECT key, value FROM ecs_tags WHERE arn = ? ORDER BY rowid",
       )
       .all(arn);
   }
   tag(arn: string, tags: { key: string; value: string }[]): void {
-    const put = this.store.db.prepare(
+    const put = this.store.prepared(
       "INSERT INTO ecs_tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT(arn, key) DO UPDATE SET value = excluded.value",
     );
     for (const t of tags) put.run(arn, t.key, t.value ?? "");
   }
   untag(arn: string, keys: string[]): void {
-    const del = this.store.db.prepare("DELETE FROM ecs_tags WHERE arn = ? AND key = ?");
+    const del = this.store.prepared("DELETE FROM ecs_tags WHERE arn = ? AND key = ?");
     for (const k of keys) del.run(arn, k);
   }
   dropTags(arn: string): void {
-    this.store.db.prepare("DELETE FROM ecs_tags WHERE arn = ?").run(arn);
+    this.store.prepared("DELETE FROM ecs_tags WHERE arn = ?").run(arn);
   }
 }
