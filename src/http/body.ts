@@ -17,17 +17,32 @@ export async function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT)
   const hash = createHash("sha256");
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      // Stop reading: the connection is closed after the error response is written.
-      req.destroy();
-      throw tooLarge(limit);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop reading: the connection is closed after the error response is written.
+        req.destroy();
+        throw tooLarge(limit);
+      }
+      hash.update(chunk);
+      chunks.push(chunk);
     }
-    hash.update(chunk);
-    chunks.push(chunk);
+  } catch (err) {
+    // A client that hangs up mid-body is the client's failure, not an internal one (nothing to log).
+    if ((err as NodeJS.ErrnoException).code === "ECONNRESET") throw incompleteBody();
+    throw err;
   }
   return { bytes: Buffer.concat(chunks, size), sha256: hash.digest("hex") };
+}
+
+/** S3's name for a body shorter than its Content-Length (no one receives it: the client is gone). */
+function incompleteBody(): AwsError {
+  return new AwsError(
+    "IncompleteBody",
+    "You did not provide the number of bytes specified by the Content-Length HTTP header",
+    400,
+  );
 }
 
 function tooLarge(limit: number): AwsError {

@@ -67,6 +67,11 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
     const requestId = options.ids.requestId();
     res.setHeader("x-amzn-RequestId", requestId);
     handle(req, res, requestId).catch((err) => {
+      // A client that hung up mid-request (Node's "aborted") is no failure of the twin: nothing to log.
+      if ((err as NodeJS.ErrnoException)?.code === "ECONNRESET") {
+        res.destroy();
+        return;
+      }
       options.log(`request ${requestId} failed: ${(err as Error).stack ?? err}`);
       if (!res.headersSent) {
         res.writeHead(500, { "content-type": "text/plain" });
