@@ -2,15 +2,17 @@
 // what type checking needs, from botocore's service model (Apache-2.0, AWS's own definitions).
 // Usage: node scripts/extract-shapes.mjs <botocore data dir> ecs 2014-11-13 ecr 2015-09-21
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 
 const [dataDir, ...pairs] = process.argv.slice(2);
 for (let i = 0; i < pairs.length; i += 2) {
   const [service, version] = [pairs[i], pairs[i + 1]];
   const path = join(dataDir, service, version, "service-2.json");
   // Newer botocore releases ship their models gzipped.
-  const text = existsSync(path) ? readFileSync(path, "utf8") : gunzipSync(readFileSync(`${path}.gz`)).toString("utf8");
+  const text = existsSync(path)
+    ? readFileSync(path, "utf8")
+    : gunzipSync(readFileSync(`${path}.gz`)).toString("utf8");
   const model = JSON.parse(text);
   const shapes = {};
   const visit = (name) => {
