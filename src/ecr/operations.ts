@@ -656,8 +656,10 @@ export function createEcrService(options: EcrApiOptions): Service {
     },
 
     TagResource(input, ctx) {
-      const repo = repoByArn(input.resourceArn, ctx, "TagResource");
+      // ecr:TagResource takes aws:RequestTag/* and aws:TagKeys besides the repository's own tags
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html).
       const tags = validateTags(input.tags);
+      const repo = repoByArn(input.resourceArn, ctx, "TagResource", requestTagContext(tags));
       const merged = new Map(repo.tags.map((t) => [t.Key, t.Value]));
       for (const t of tags) merged.set(t.Key, t.Value);
       if (merged.size > 50) throw ecrErrors.tooManyTags();
@@ -668,8 +670,8 @@ export function createEcrService(options: EcrApiOptions): Service {
     },
 
     UntagResource(input, ctx) {
-      const repo = repoByArn(input.resourceArn, ctx, "UntagResource");
       const keys = new Set((input.tagKeys ?? []) as string[]);
+      const repo = repoByArn(input.resourceArn, ctx, "UntagResource", { "aws:TagKeys": [...keys] });
       state.updateRepository(repo, { tags: JSON.stringify(repo.tags.filter((t) => !keys.has(t.Key))) });
       return {};
     },
@@ -698,7 +700,12 @@ export function createEcrService(options: EcrApiOptions): Service {
     },
   };
 
-  const repoByArn = (arn: unknown, ctx: RequestContext, op: string): Repository => {
+  const repoByArn = (
+    arn: unknown,
+    ctx: RequestContext,
+    op: string,
+    context: Record<string, string | string[]> = {},
+  ): Repository => {
     const m = typeof arn === "string" ? /^arn:aws:ecr:([^:]+):(\d{12}):repository\/(.+)$/.exec(arn) : null;
     if (!m)
       throw ecrErrors.invalidParameter(
@@ -706,7 +713,7 @@ export function createEcrService(options: EcrApiOptions): Service {
       );
     const [, region, acct, name] = m as unknown as [string, string, string, string];
     const repo = state.findRepository(acct, region, name);
-    authorizeRepo(ctx, op, acct, name, repo, region);
+    authorizeRepo(ctx, op, acct, name, repo, region, context);
     if (!repo) throw ecrErrors.repositoryNotFound(name, acct);
     return repo;
   };
@@ -727,14 +734,16 @@ function authorizeRepo(
   name: string,
   repo: Repository | undefined,
   region = ctx.region,
+  requestContext: Record<string, string | string[]> = {},
 ): void {
   const arn = repositoryArn(accountId, region, name);
+  const context = { ...resourceTagContext(repo?.tags ?? []), ...requestContext };
   ctx.authorize({
     action: `ecr:${op}`,
     resource: arn,
     resourceAccount: accountId,
     ...(repo?.policy ? { resourcePolicy: { id: arn, document: repo.policy } } : {}),
-    ...(repo?.tags.length ? { context: resourceTagContext(repo.tags) } : {}),
+    ...(Object.keys(context).length > 0 ? { context } : {}),
   });
 }
 
