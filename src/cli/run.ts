@@ -1,6 +1,7 @@
 // `keyship run`: runs a deploy workflow locally against the twin (or real AWS), with built-in actions.
 import { resolve } from "node:path";
 import { openTarget } from "../client/workflow/aws-target.ts";
+import { loadWorkflow, workflowRegion } from "../client/workflow/model.ts";
 import { runWorkflow } from "../client/workflow/runner.ts";
 import { misuse, parseCommand } from "./args.ts";
 
@@ -23,6 +24,8 @@ A job without \`permissions: id-token: write\` gets no ACTIONS_ID_TOKEN_REQUEST_
   --job NAME        run only this job
   --secret K=V      a secret (repeatable)
   --state DIR       the twin's state dir (default .keyship)
+  --region R        the in-process twin's region (default: the region the workflow's steps name,
+                    e.g. configure-aws-credentials' aws-region, else AWS_REGION, else us-east-1)
 
 Exit codes: 0 the job succeeded, 1 a step failed, 2 usage error.
 `;
@@ -55,7 +58,17 @@ export async function run(argv: string[]): Promise<number> {
     secrets[s.slice(0, i)] = s.slice(i + 1);
   }
   const stateDir = resolve(values.state);
-  const target = await openTarget({ stateDir, region: values.region });
+  let region = values.region;
+  // An in-process twin serves the workflow's region, so that its registry accepts the job's ECR tokens.
+  if (!region && !process.env.AWS_ENDPOINT_URL) {
+    try {
+      region = workflowRegion(await loadWorkflow(positionals[0]!));
+    } catch {
+      // an unreadable workflow is reported by runWorkflow below
+    }
+  }
+  const target = await openTarget({ stateDir, region });
+  if (target.twin) process.stdout.write(`Twin on ${stateDir} in ${target.region} (${target.twin.url})\n`);
   try {
     const result = await runWorkflow({
       workflowPath: positionals[0]!,

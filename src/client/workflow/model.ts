@@ -190,6 +190,33 @@ export async function loadWorkflow(path: string): Promise<Workflow> {
   return parseWorkflow(await readFile(path, "utf8"), path);
 }
 
+/**
+ * The AWS region the workflow's steps name literally: configure-aws-credentials' `aws-region`, keyship's
+ * `region`, or AWS_REGION / AWS_DEFAULT_REGION in a workflow, job or step `env:`; undefined when none is
+ * literal (an expression). `keyship run` starts its in-process twin there: the twin's registry on a bare
+ * loopback host serves the twin's own region, and ECR tokens are bound to one region (registry_auth.md).
+ */
+export function workflowRegion(wf: Workflow): string | undefined {
+  const literal = (v: string | undefined) => (v && !v.includes("${{") ? v.trim() : undefined);
+  const ofEnv = (env: Record<string, string>) => literal(env.AWS_REGION) ?? literal(env.AWS_DEFAULT_REGION);
+  for (const job of wf.jobs) {
+    for (const step of job.steps) {
+      const action = step.uses?.split("@")[0];
+      const named =
+        action === "aws-actions/configure-aws-credentials"
+          ? literal(step.with["aws-region"])
+          : action === "keyship/keyship" || action === "./"
+            ? literal(step.with.region)
+            : undefined;
+      const region = named ?? ofEnv(step.env);
+      if (region) return region;
+    }
+    const region = ofEnv(job.env);
+    if (region) return region;
+  }
+  return ofEnv(wf.env);
+}
+
 /** A step's display name as the runner shows it. */
 export function stepName(step: Step): string {
   if (step.name) return step.name;
