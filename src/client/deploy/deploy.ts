@@ -8,6 +8,7 @@ import { type PushedImage, pushContainerImage, type RegistryLogin } from "./push
 import { type ContainerOverride, renderTaskDefinition } from "./render.ts";
 import { findIdentical, pruneRevisions, register } from "./revisions.ts";
 import { stripTaskDefinition } from "./strip.ts";
+import { comparablePair } from "./unchanged.ts";
 import { DEPLOYMENT_HEADER, deploymentRows, formatMarkdownTable } from "./wait-state.ts";
 import { describeService, type WatchResult, watchRollout } from "./watch.ts";
 
@@ -148,11 +149,8 @@ export async function deploy(
     if (found.reuse) io.log(`The task definition equals ${found.reuse.arn}: nothing to register.`);
     else if (found.current) {
       io.log(`Changes against ${found.current.taskDefinitionArn}:`);
-      for (const l of diffLines(
-        canonicalJson(stripTaskDefinition(found.current).input),
-        canonicalJson(wanted),
-      ))
-        io.log(l);
+      const pair = comparablePair(wanted, found.current);
+      for (const l of diffLines(canonicalJson(pair.revision), canonicalJson(pair.wanted))) io.log(l);
     } else io.log("A new revision would be registered.");
     return { exitCode: EXIT.ok, outcome: "dry-run", registered: false, images, summary: "" };
   }

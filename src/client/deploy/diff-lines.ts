@@ -21,12 +21,13 @@ export function diffLines(before: string, after: string, context = 3): string[] 
       all.push(` ${a[i]}`);
       i++;
       j++;
-    } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      all.push(`+${b[j]}`);
-      j++;
-    } else {
+    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // removals first, as unified diffs print them
       all.push(`-${a[i]}`);
       i++;
+    } else {
+      all.push(`+${b[j]}`);
+      j++;
     }
   }
   const keep = all.map((line) => line[0] !== " ");

@@ -91,3 +91,50 @@ export function differenceFromRevision(
   const a = dropNulls(revision);
   return firstDifference(w, a, "", "");
 }
+
+/**
+ * The two sides of `keyship diff`, in the terms `differenceFromRevision` compares them: members the file leaves
+ * out and ECS fills in (empty lists, listed defaults) dropped from the revision, arrays keyed by name sorted on
+ * both sides, and scalars equal as text given the file's type. What remains different is what a deploy changes.
+ */
+export function comparablePair(
+  wanted: TaskDefinitionInput,
+  revision: TaskDefinition,
+): { wanted: unknown; revision: unknown } {
+  const w = dropNulls(wanted) as Record<string, unknown>;
+  const a = dropNulls(revision) as Record<string, unknown>;
+  for (const k of IGNORED) delete a[k];
+  return { wanted: reduce(w, w, "").wanted, revision: reduce(w, a, "").actual };
+}
+
+function reduce(wanted: unknown, actual: unknown, key: string): { wanted: unknown; actual: unknown } {
+  if (Array.isArray(wanted) && Array.isArray(actual)) {
+    const w = KEYED_BY_NAME.has(key) ? sortByName(wanted) : wanted;
+    const a = KEYED_BY_NAME.has(key) ? sortByName(actual) : actual;
+    const pairs = a.map((x, i) => reduce(w[i], x, ""));
+    return {
+      wanted: w.map((x, i) => (i < a.length ? reduce(x, a[i], "").wanted : x)),
+      actual: pairs.map((p) => p.actual),
+    };
+  }
+  if (isObject(wanted) && isObject(actual)) {
+    const w: Record<string, unknown> = {};
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(actual)) {
+      if (k in wanted) {
+        const r = reduce(wanted[k], v, k);
+        out[k] = r.actual;
+      } else if (!isEmpty(v) && !SERVER_DEFAULTS[k]?.(v, actual)) out[k] = v;
+    }
+    for (const [k, v] of Object.entries(wanted)) w[k] = k in actual ? reduce(v, actual[k], k).wanted : v;
+    return { wanted: w, actual: out };
+  }
+  // cpu "256" in a file against 256 in a response (or the reverse) is no change.
+  if (
+    (typeof wanted === "number" || typeof wanted === "string") &&
+    (typeof actual === "number" || typeof actual === "string") &&
+    String(wanted) === String(actual)
+  )
+    return { wanted, actual: wanted };
+  return { wanted, actual };
+}

@@ -5,8 +5,8 @@ import { describe, it } from "node:test";
 import type { Service, TaskDefinition } from "@aws-sdk/client-ecs";
 import { canonicalJson, diffLines } from "../../../src/client/deploy/diff-lines.ts";
 import { parseEnvPair, renderTaskDefinition } from "../../../src/client/deploy/render.ts";
-import { stripTaskDefinition } from "../../../src/client/deploy/strip.ts";
-import { differenceFromRevision } from "../../../src/client/deploy/unchanged.ts";
+import { stripTaskDefinition, type TaskDefinitionInput } from "../../../src/client/deploy/strip.ts";
+import { comparablePair, differenceFromRevision } from "../../../src/client/deploy/unchanged.ts";
 import { formatMarkdownTable, judge, newEvents, nextDelay } from "../../../src/client/deploy/wait-state.ts";
 
 const seed = JSON.parse(
@@ -180,6 +180,36 @@ describe("differenceFromRevision", () => {
   it("compares numeric cpu with string cpu", () => {
     assert.equal(differenceFromRevision({ ...input, cpu: 256 as unknown as string }, revision), undefined);
     assert.equal(differenceFromRevision({ ...input, cpu: "512" }, revision), "cpu");
+  });
+  it("keyship diff shows only what the deploy changes, not what ECS filled in", () => {
+    const changed = (w: TaskDefinitionInput, r: TaskDefinition) => {
+      const pair = comparablePair(w, r);
+      return diffLines(canonicalJson(pair.revision), canonicalJson(pair.wanted)).filter((l) => l[0] !== " ");
+    };
+    assert.deepEqual(changed({ ...input, cpu: 256 as unknown as string }, revision), []);
+    const rev2 = structuredClone(revision);
+    rev2.containerDefinitions![0]!.environment = [
+      { name: "B", value: "2" },
+      { name: "A", value: "1" },
+    ];
+    rev2.containerDefinitions![0]!.memoryReservation = 128;
+    const rendered = renderTaskDefinition(input, [
+      {
+        name: "web",
+        image: "repo:v2",
+        environment: [
+          ["A", "1"],
+          ["B", "3"],
+        ],
+      },
+    ]).input;
+    assert.deepEqual(changed(rendered, rev2), [
+      '-          "value": "2"',
+      '+          "value": "3"',
+      `-      "image": ${JSON.stringify(seed.containerDefinitions[0].image)},`,
+      '+      "image": "repo:v2",',
+      '-      "memoryReservation": 128,',
+    ]);
   });
 });
 
