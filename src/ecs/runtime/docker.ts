@@ -364,7 +364,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
             containers.push({ name: c.name, status: "STOPPED", healthStatus: "UNKNOWN", reason: failure });
           }
         }
-        if (infos.some((i) => i.State.Running)) {
+        if (infos.some((i) => containerStatus(i) === "RUNNING")) {
           if (!stopping.has(task.taskArn)) this.stop(task, td);
           return { phase: "RUNNING", failure, containers };
         }
@@ -449,8 +449,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
       }
     },
 
-    async logs(task) {
-      const infos = await containersOf(task.taskArn).catch(() => []);
+    async logs(task, container) {
+      const mine = (name: string | undefined) => container === undefined || name === container;
+      const infos = (await containersOf(task.taskArn).catch(() => [])).filter((i) =>
+        mine(i.Config.Labels["com.amazonaws.ecs.container-name"]),
+      );
       let out = "";
       if (infos.length > 0) {
         for (const info of infos) {
@@ -461,7 +464,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
       }
       const dir = join(options.logDir, task.taskId);
       try {
-        for (const f of readdirSync(dir).sort()) out += readFileSync(join(dir, f), "utf8");
+        for (const f of readdirSync(dir).sort()) {
+          if (mine(f.replace(/\.log$/, ""))) out += readFileSync(join(dir, f), "utf8");
+        }
       } catch {
         // no logs kept
       }
@@ -474,9 +479,20 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
   };
 }
 
+/**
+ * ECS's view of an engine's container state. Podman reports `stopping` (Running false, ExitCode 0) for the
+ * whole stop grace period: the process is alive and its exit code unknown, so it is still RUNNING until it
+ * has exited (else the task would be recorded STOPPED with exit 0 and its container removed, SIGKILLing it
+ * before stopTimeout ran out). https://docs.podman.io/en/latest/_static/api.html (ContainerState)
+ */
+function containerStatus(info: ContainerInfo): ContainerObservation["status"] {
+  if (info.State.Running || info.State.Status === "stopping") return "RUNNING";
+  return ["created", "configured", "initialized"].includes(info.State.Status) ? "PENDING" : "STOPPED";
+}
+
 function observeContainer(info: ContainerInfo): ContainerObservation {
   const name = info.Config.Labels["com.amazonaws.ecs.container-name"] ?? info.Name;
-  const status = info.State.Running ? "RUNNING" : info.State.Status === "created" ? "PENDING" : "STOPPED";
+  const status = containerStatus(info);
   const h = info.State.Health?.Status;
   const healthStatus: HealthStatus =
     h === "healthy" ? "HEALTHY" : h === "unhealthy" ? "UNHEALTHY" : "UNKNOWN";

@@ -80,6 +80,7 @@ export interface TaskRuntime {
   release(task: TaskRecord): Promise<void>;
   /** Removes every container this runtime labelled whose task is not in `live` (after a restart). */
   adopt(live: ReadonlySet<string>): Promise<void>;
-  logs(task: TaskRecord): Promise<string>;
+  /** The output of the task's containers (running or kept after the stop), or of the one named `container`. */
+  logs(task: TaskRecord, container?: string): Promise<string>;
   close(): Promise<void>;
 }
