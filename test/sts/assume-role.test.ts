@@ -362,3 +362,106 @@ describe("AssumeRoleWithWebIdentity: the token's source_identity claim", () => {
     assert.equal(plain.SourceIdentity, undefined);
   });
 });
+
+describe("AssumeRoleWithWebIdentity: each of GitHub's condition keys reaches the trust policy", () => {
+  let twin: Twin;
+  let providerArn: string;
+  let iam: IAMClient;
+  let sts: STSClient;
+
+  const token = async (claims: string[]) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      BIN,
+      "token",
+      "--state",
+      twin.stateDir,
+      "--repo",
+      "example-org/sample-app",
+      "--environment",
+      "production",
+      "--audience",
+      "sts.amazonaws.com",
+      ...claims.flatMap((c) => ["--claim", c]),
+    ]);
+    return stdout.trim();
+  };
+  const claimsOf = (jwt: string) =>
+    JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+
+  before(async () => {
+    twin = await withTwin();
+    iam = new IAMClient(clientConfig(twin));
+    providerArn = (
+      await iam.send(
+        new CreateOpenIDConnectProviderCommand({ Url: `https://${GH}`, ClientIDList: ["sts.amazonaws.com"] }),
+      )
+    ).OpenIDConnectProviderArn!;
+    sts = new STSClient({ endpoint: twin.url, region: "us-east-1", maxAttempts: 1 });
+  });
+  after(async () => {
+    iam.destroy();
+    sts.destroy();
+    await twin.dispose();
+  });
+
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif
+  const keys = [
+    "actor",
+    "actor_id",
+    "job_workflow_ref",
+    "repository",
+    "repository_id",
+    "workflow",
+    "ref",
+    "environment",
+    "enterprise_id",
+  ];
+  for (const key of keys) {
+    it(`${GH}:${key}`, async () => {
+      // enterprise_id is only in tokens of enterprise-owned repositories: mint it where the key must match.
+      const extra = key === "enterprise_id" ? ["enterprise_id=ent-4242"] : [];
+      const good = await token(extra);
+      const value = claimsOf(good)[key];
+      assert.equal(typeof value, "string", `${key} is a string claim`);
+      const name = `by-${key.replaceAll("_", "-")}`;
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: name,
+          AssumeRolePolicyDocument: trust({ Federated: providerArn }, [
+            {
+              Action: "sts:AssumeRoleWithWebIdentity",
+              Condition: {
+                StringEquals: {
+                  [`${GH}:aud`]: "sts.amazonaws.com",
+                  [`${GH}:sub`]: "repo:example-org/sample-app:environment:production",
+                  [`${GH}:${key}`]: value as string,
+                },
+              },
+            },
+          ]),
+        }),
+      );
+      const call = (jwt: string) =>
+        sts.send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: role(name),
+            RoleSessionName: "gha",
+            WebIdentityToken: jwt,
+          }),
+        );
+      const ok = await call(good);
+      assert.equal(ok.AssumedRoleUser?.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/gha`);
+      // The same job with only this claim changed (or, for enterprise_id, absent) is refused.
+      const other = key === "enterprise_id" ? await token([]) : await token([`${key}=other-value`]);
+      await assert.rejects(
+        call(other),
+        denied("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity"),
+      );
+      const res = await fetch(
+        `${twin.url}/_keyship/decisions?denied=1&action=sts:AssumeRoleWithWebIdentity&limit=1`,
+      );
+      const [logged] = (await res.json()) as { explanation?: string }[];
+      assert.match(logged?.explanation ?? "", new RegExp(`${GH.replaceAll(".", "\\.")}:${key}`));
+    });
+  }
+});
