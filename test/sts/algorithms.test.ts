@@ -21,7 +21,7 @@ describe("web identity token signature algorithms", () => {
   const keys = new Map<string, CryptoKey>();
 
   before(async () => {
-    const jwks = [];
+    const jwks: object[] = [];
     for (const alg of [...ACCEPTED, ...REFUSED]) {
       const pair = await generateKeyPair(alg, { extractable: true });
       keys.set(alg, pair.privateKey);
