@@ -1,0 +1,87 @@
+// The decision log on a real state dir: bounded (oldest dropped), newest first, filtered by principal,
+// action and decision, and readable from a second connection as `keyship decisions` reads it.
+import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import { after, before, describe, it } from "node:test";
+import { DecisionLog, type DecisionRecord, readDecisions } from "../../src/iam/decisions.ts";
+import { openStore, type Store } from "../../src/store/sqlite.ts";
+import { tempDir } from "../support/twin.ts";
+
+function record(n: number, over: Partial<DecisionRecord> = {}): DecisionRecord {
+  return {
+    id: `id-${n}`,
+    time: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+    service: "iam",
+    operation: "GetRole",
+    requestId: `req-${n}`,
+    principal: n % 2 ? "arn:aws:iam::123456789012:user/odd" : "arn:aws:iam::123456789012:user/even",
+    action: n % 3 ? "iam:GetRole" : "ecr:PutImage",
+    resource: "*",
+    decision: n % 4 ? "allowed" : "implicitDeny",
+    ...over,
+  };
+}
+
+describe("DecisionLog", () => {
+  let dir: string;
+  let store: Store;
+  before(async () => {
+    dir = await tempDir();
+    store = openStore(dir);
+  });
+  after(async () => {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps the newest `max` records, newest first, and drops the oldest", () => {
+    const log = new DecisionLog(store, { max: 5 });
+    for (let n = 1; n <= 12; n++) log.record(record(n));
+    assert.deepEqual(
+      log.query({ limit: 100 }).map((r) => r.id),
+      ["id-12", "id-11", "id-10", "id-9", "id-8"],
+    );
+    const rows = store.db.prepare("SELECT COUNT(*) AS n FROM decisions").get() as { n: number };
+    assert.equal(rows.n, 5);
+    // The bound holds across batches too.
+    for (let n = 13; n <= 20; n++) {
+      log.record(record(n));
+      log.flush();
+    }
+    assert.deepEqual(
+      log.query().map((r) => r.id),
+      ["id-20", "id-19", "id-18", "id-17", "id-16"],
+    );
+  });
+
+  it("filters by principal substring, action (any case) and decision; limit applies after filters", () => {
+    const log = new DecisionLog(store, { max: 1000 });
+    for (let n = 21; n <= 40; n++) log.record(record(n));
+    const odd = log.query({ principal: "user/odd", limit: 1000 }).filter((r) => Number(r.id.slice(3)) > 20);
+    assert.ok(odd.length > 0 && odd.every((r) => r.principal.endsWith("user/odd")));
+    const puts = log.query({ action: "ECR:putimage", limit: 1000 });
+    assert.ok(puts.length > 0 && puts.every((r) => r.action === "ecr:PutImage"));
+    const denied = log.query({ denied: true, limit: 1000 });
+    assert.ok(denied.length > 0 && denied.every((r) => r.decision !== "allowed"));
+    const allowed = log.query({ decision: "allowed", limit: 1000 });
+    assert.ok(allowed.length > 0 && allowed.every((r) => r.decision === "allowed"));
+    assert.deepEqual(
+      log.query({ principal: "user/even", denied: true, limit: 2 }).map((r) => r.id),
+      ["id-40", "id-36"],
+    );
+  });
+
+  it("another connection (the CLI's) reads what the twin flushed", () => {
+    const log = new DecisionLog(store, { max: 1000 });
+    log.record(record(41, { decision: "explicitDeny", explanation: "Sid NeverOther denies" }));
+    log.flush();
+    const cli = openStore(dir);
+    try {
+      const [latest] = readDecisions(cli, { denied: true, limit: 1 });
+      assert.equal(latest?.id, "id-41");
+      assert.equal(latest?.explanation, "Sid NeverOther denies");
+    } finally {
+      cli.close();
+    }
+  });
+});
