@@ -7,6 +7,8 @@ import type { Authorize } from "../http/serve.ts";
 import ecsShapes from "../http/shapes/ecs.json" with { type: "json" };
 import type { Store } from "../store/sqlite.ts";
 import type { AssumeRoleForService } from "../sts/service-assume.ts";
+import { awslogsStreams } from "./awslogs.ts";
+import type { TaskRecord } from "./model.ts";
 import { createEcsOperations } from "./operations.ts";
 import { defaultReconcileConfig, type ReconcileConfig } from "./reconcile.ts";
 import { chooseRuntime, type RuntimeKind } from "./runtime/index.ts";
@@ -63,13 +65,18 @@ export interface CreateEcsOptions {
 
 export interface EcsComponent {
   service: Service;
-  /** GET /_keyship/ecs/tasks/<task id or ARN>/logs: a task's container output, for `keyship logs` */
+  /**
+   * For `keyship logs`: GET /_keyship/ecs/tasks/<task id or ARN>/logs[?container=NAME] (a task's container
+   * output) and GET /_keyship/ecs/logs?group=GROUP[&stream=STREAM] (by awslogs names: awslogs.ts).
+   */
   routes: Route[];
   /** docker or simulated, once started ("pending" before) */
   readonly runtimeName: string;
   scheduler(): Scheduler | undefined;
-  /** a task's container output (`keyship logs TASK`) */
-  logs(taskRef: string): Promise<string | undefined>;
+  /** a task's container output, or one container's (`keyship logs TASK`) */
+  logs(taskRef: string, container?: string): Promise<string | undefined>;
+  /** the awslogs streams of a log group, newest task first; with `stream`, that stream's output */
+  awslogs(group: string, stream?: string): Promise<{ streams: string[]; output?: string }>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -87,12 +94,33 @@ export function createEcs(o: CreateEcsOptions): EcsComponent {
   let runtime: TaskRuntime | undefined;
   const operations = createEcsOperations({ ecs, ids, kick: () => scheduler?.kick() });
   const opts = o.options ?? {};
-  const logs = async (taskRef: string): Promise<string | undefined> => {
+  const logs = async (taskRef: string, container?: string): Promise<string | undefined> => {
     const row = o.store.db
       .prepare<[string, string], { doc: string }>("SELECT doc FROM ecs_tasks WHERE arn = ? OR arn LIKE ?")
       .get(taskRef, `%/${taskRef}`);
     if (!row || !runtime) return undefined;
-    return runtime.logs(JSON.parse(row.doc));
+    return runtime.logs(JSON.parse(row.doc), container);
+  };
+  const awslogs = async (group: string, stream?: string) => {
+    const rows = o.store.db
+      .prepare<[], { doc: string }>(
+        "SELECT doc FROM ecs_tasks ORDER BY json_extract(doc, '$.createdAt') DESC",
+      )
+      .all();
+    const streams: string[] = [];
+    for (const row of rows) {
+      const task = JSON.parse(row.doc) as TaskRecord;
+      const td = ecs.getTaskDefinitionByArn(task.taskDefinitionArn);
+      if (!td) continue;
+      for (const s of awslogsStreams(task, td.doc)) {
+        if (s.group !== group) continue;
+        if (s.stream === stream && runtime) {
+          return { streams: [s.stream], output: await runtime.logs(task, s.container) };
+        }
+        streams.push(s.stream);
+      }
+    }
+    return { streams: stream === undefined ? streams : [] };
   };
 
   return {
@@ -100,10 +128,29 @@ export function createEcs(o: CreateEcsOptions): EcsComponent {
       {
         method: "GET",
         path: /^\/_keyship\/ecs\/tasks\/(.+)\/logs$/,
-        async handler(_req, res, ctx) {
-          const text = await logs(decodeURIComponent(ctx.match?.[1] ?? ""));
+        async handler(req, res, ctx) {
+          const container = new URL(req.url ?? "/", ctx.baseUrl).searchParams.get("container") ?? undefined;
+          const text = await logs(decodeURIComponent(ctx.match?.[1] ?? ""), container);
           res.writeHead(text === undefined ? 404 : 200, { "content-type": "text/plain; charset=utf-8" });
           res.end(text ?? "task not found\n");
+        },
+      },
+      {
+        method: "GET",
+        path: /^\/_keyship\/ecs\/logs$/,
+        async handler(req, res, ctx) {
+          const q = new URL(req.url ?? "/", ctx.baseUrl).searchParams;
+          const group = q.get("group");
+          const stream = q.get("stream") ?? undefined;
+          const text = (status: number, body: string) => {
+            res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+            res.end(body);
+          };
+          if (!group) return text(400, "group is required\n");
+          const found = await awslogs(group, stream);
+          if (stream === undefined) return text(200, found.streams.map((s) => `${s}\n`).join(""));
+          if (found.output === undefined) return text(404, "log stream not found\n");
+          text(200, found.output);
         },
       },
     ],
@@ -119,6 +166,7 @@ export function createEcs(o: CreateEcsOptions): EcsComponent {
     },
     scheduler: () => scheduler,
     logs,
+    awslogs,
     async start() {
       runtime =
         o.taskRuntime ??

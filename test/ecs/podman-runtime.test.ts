@@ -186,6 +186,65 @@ describe("docker runtime on Podman (in-process twin)", { timeout: 300_000 }, () 
     assert.ok(image.endsWith(`/pinned@${digest}`), `engine pulled by digest: ${image}`);
     await stopAndTime(arn);
   });
+  it("awslogs names: keyship logs --group GROUP [STREAM] and --container, while running and after the stop", async () => {
+    const group = "/ecs/logs-demo";
+    const awslogs = (prefix?: string) => ({
+      logDriver: "awslogs" as const,
+      options: {
+        "awslogs-group": group,
+        "awslogs-region": "us-east-1",
+        ...(prefix ? { "awslogs-stream-prefix": prefix } : {}),
+      },
+    });
+    const say = (text: string) => ({
+      image: IMAGE,
+      memory: 64,
+      entryPoint: ["/bin/sh", "-c"],
+      command: [`echo ${text}; while true; do /bin/busybox sleep 1; done`],
+      stopTimeout: 2,
+    });
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "awslogs",
+        containerDefinitions: [
+          { name: "web", ...say("hello from web"), logConfiguration: awslogs("ecs") },
+          { name: "side", ...say("hello from side"), essential: false, logConfiguration: awslogs() },
+        ],
+      }),
+    );
+    const arn = (await ecs.send(new RunTaskCommand({ cluster: "rt", taskDefinition: "awslogs" }))).tasks![0]!
+      .taskArn!;
+    await waitUntilTasksRunning({ client: ecs, ...waitFor(120) }, { cluster: "rt", tasks: [arn] });
+    const taskId = arn.split("/").pop()!;
+    const sideId = (await describeTask(arn)).containers!.find((c) => c.name === "side")!.runtimeId!;
+    const keyship = (args: string[]) =>
+      run(process.execPath, [
+        join(import.meta.dirname, "../../bin/keyship"),
+        "logs",
+        "--url",
+        twin.url,
+        ...args,
+      ]);
+    const check = async () => {
+      const streams = (await keyship(["--group", group])).stdout.trim().split("\n");
+      assert.deepEqual(streams.sort(), [`ecs/web/${taskId}`, sideId].sort());
+      const web = (await keyship(["--group", group, `ecs/web/${taskId}`])).stdout;
+      assert.match(web, /hello from web/);
+      assert.doesNotMatch(web, /hello from side/);
+      assert.match((await keyship(["--group", group, sideId])).stdout, /^hello from side\n$/);
+      const side = (await keyship(["--container", "side", taskId])).stdout;
+      assert.equal(side, "hello from side\n");
+      const both = (await keyship([taskId])).stdout;
+      assert.match(both, /hello from web/);
+      assert.match(both, /hello from side/);
+    };
+    await check();
+    const missing = await keyship(["--group", group, `ecs/web/${"0".repeat(32)}`]).catch((e) => e);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no log stream ecs\/web\/0+ in group \/ecs\/logs-demo/);
+    await stopAndTime(arn);
+    await check();
+  });
 });
 
 describe("a restarted twin adopts its containers (kill -9, docker runtime)", { timeout: 300_000 }, () => {
