@@ -154,6 +154,19 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         context: { "iam:PassedToService": service },
       }));
 
+  // ECS's tag condition keys: aws:ResourceTag/* for an existing cluster, service, task or task definition,
+  // aws:RequestTag/* and aws:TagKeys for the tags a call creates or removes
+  // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html).
+  const resourceTags = (arn: string): Record<string, string> =>
+    Object.fromEntries(ecs.tags(arn).map((t) => [`aws:ResourceTag/${t.key}`, t.value]));
+  const requestTags = (tags: { key: string; value: string }[]): Record<string, string | string[]> =>
+    tags.length === 0
+      ? {}
+      : {
+          ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.key}`, t.value])),
+          "aws:TagKeys": tags.map((t) => t.key),
+        };
+
   const checkLaunch = (td: Json, launchType: string | undefined, networkConfiguration: Json | undefined) => {
     if (
       launchType !== undefined &&
@@ -215,8 +228,8 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
           "Cluster name can have up to 255 characters. Valid characters are letters (uppercase and lowercase), numbers, hyphens, and underscores.",
         );
       }
-      ctx.authorize({ action: "ecs:CreateCluster", resource: "*" });
       const tags = checkTags(input.tags);
+      ctx.authorize({ action: "ecs:CreateCluster", resource: "*", context: requestTags(tags) });
       const arn = clusterArnOf(ctx, name);
       return ecs.tx(() => {
         const existing = ecs.getCluster(arn);
@@ -247,7 +260,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       const failures: Json[] = [];
       for (const ref of refs) {
         const arn = clusterArnOf(ctx, ref);
-        ctx.authorize({ action: "ecs:DescribeClusters", resource: arn });
+        ctx.authorize({ action: "ecs:DescribeClusters", resource: arn, context: resourceTags(arn) });
         const row = ecs.getCluster(arn);
         if (row) clusters.push(clusterView(row, include));
         else failures.push({ arn, reason: "MISSING" });
@@ -266,7 +279,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     },
     DeleteCluster(input, ctx) {
       const arn = clusterArnOf(ctx, input.cluster);
-      ctx.authorize({ action: "ecs:DeleteCluster", resource: arn });
+      ctx.authorize({ action: "ecs:DeleteCluster", resource: arn, context: resourceTags(arn) });
       return ecs.tx(() => {
         const row = ecs.getCluster(arn);
         if (row?.status !== "ACTIVE") throw clusterNotFound();
@@ -288,7 +301,11 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
 
     // ---- task definitions
     RegisterTaskDefinition(input, ctx) {
-      ctx.authorize({ action: "ecs:RegisterTaskDefinition", resource: "*" });
+      ctx.authorize({
+        action: "ecs:RegisterTaskDefinition",
+        resource: "*",
+        context: requestTags(checkTags(input.tags)),
+      });
       for (const key of [
         "taskDefinitionArn",
         "revision",
@@ -409,7 +426,11 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       }
       const cluster = requireCluster(ctx, input.cluster);
       const arn = serviceArnOf(ctx, cluster.name, name);
-      ctx.authorize({ action: "ecs:CreateService", resource: arn, context: { "ecs:cluster": cluster.arn } });
+      ctx.authorize({
+        action: "ecs:CreateService",
+        resource: arn,
+        context: { "ecs:cluster": cluster.arn, ...requestTags(checkTags(input.tags)) },
+      });
       const td = resolveTaskDefinition(ctx, input.taskDefinition);
       if (typeof input.taskDefinition === "string" && !input.taskDefinition.startsWith("arn:")) {
         const family = input.taskDefinition.split(":")[0]!;
@@ -520,7 +541,11 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       const cluster = requireCluster(ctx, input.cluster);
       if (typeof input.service !== "string") throw err("InvalidParameterException", "service is required.");
       const arn = serviceArnOf(ctx, cluster.name, input.service);
-      ctx.authorize({ action: "ecs:UpdateService", resource: arn, context: { "ecs:cluster": cluster.arn } });
+      ctx.authorize({
+        action: "ecs:UpdateService",
+        resource: arn,
+        context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
+      });
       const now = ctx.now.getTime();
       const result = ecs.tx(() => {
         const svc = ecs.getService(arn);
@@ -621,7 +646,11 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     DeleteService(input, ctx) {
       const cluster = requireCluster(ctx, input.cluster);
       const arn = serviceArnOf(ctx, cluster.name, String(input.service ?? ""));
-      ctx.authorize({ action: "ecs:DeleteService", resource: arn, context: { "ecs:cluster": cluster.arn } });
+      ctx.authorize({
+        action: "ecs:DeleteService",
+        resource: arn,
+        context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
+      });
       const result = ecs.tx(() => {
         const svc = ecs.getService(arn);
         if (!svc || svc.clusterArn !== cluster.arn)
@@ -652,7 +681,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         ctx.authorize({
           action: "ecs:DescribeServices",
           resource: arn,
-          context: { "ecs:cluster": cluster.arn },
+          context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
         });
         const svc = ecs.getService(arn);
         if (svc && svc.clusterArn === cluster.arn)
@@ -687,7 +716,11 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       ctx.authorize({
         action: "ecs:RunTask",
         resource: tdArnForAuth,
-        context: { "ecs:cluster": cluster.arn },
+        context: {
+          "ecs:cluster": cluster.arn,
+          ...(td ? resourceTags(td.arn) : {}),
+          ...requestTags(checkTags(input.tags)),
+        },
       });
       if (!td) throw err("ClientException", "TaskDefinition not found.");
       if (td.status !== "ACTIVE") throw err("InvalidParameterException", "TaskDefinition is inactive");
@@ -752,7 +785,11 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       const cluster = requireCluster(ctx, input.cluster);
       const arn = taskArnOf(ctx, cluster.name, String(input.task ?? ""));
       if (!arn) throw err("InvalidParameterException", "Task Identifier is invalid");
-      ctx.authorize({ action: "ecs:StopTask", resource: arn, context: { "ecs:cluster": cluster.arn } });
+      ctx.authorize({
+        action: "ecs:StopTask",
+        resource: arn,
+        context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
+      });
       const result = ecs.tx(() => {
         const t = ecs.getTask(arn);
         if (!t || t.clusterArn !== cluster.arn)
@@ -785,7 +822,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         ctx.authorize({
           action: "ecs:DescribeTasks",
           resource: arn,
-          context: { "ecs:cluster": cluster.arn },
+          context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
         });
         const t = ecs.getTask(arn);
         if (t && t.clusterArn === cluster.arn)
@@ -831,8 +868,12 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     // ---- tags
     TagResource(input, ctx) {
       const arn = requireTaggable(ctx, input.resourceArn);
-      ctx.authorize({ action: "ecs:TagResource", resource: arn });
       const tags = checkTags(input.tags);
+      ctx.authorize({
+        action: "ecs:TagResource",
+        resource: arn,
+        context: { ...resourceTags(arn), ...requestTags(tags) },
+      });
       ecs.tx(() => {
         if (new Set([...ecs.tags(arn).map((t) => t.key), ...tags.map((t) => t.key)]).size > 50) {
           throw err("LimitExceededException", "The number of tags exceeds the limit of 50 per resource.");
@@ -843,13 +884,18 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     },
     UntagResource(input, ctx) {
       const arn = requireTaggable(ctx, input.resourceArn);
-      ctx.authorize({ action: "ecs:UntagResource", resource: arn });
+      const keys: string[] = Array.isArray(input.tagKeys) ? input.tagKeys : [];
+      ctx.authorize({
+        action: "ecs:UntagResource",
+        resource: arn,
+        context: { ...resourceTags(arn), "aws:TagKeys": keys },
+      });
       ecs.tx(() => ecs.untag(arn, input.tagKeys ?? []));
       return {};
     },
     ListTagsForResource(input, ctx) {
       const arn = requireTaggable(ctx, input.resourceArn);
-      ctx.authorize({ action: "ecs:ListTagsForResource", resource: arn });
+      ctx.authorize({ action: "ecs:ListTagsForResource", resource: arn, context: resourceTags(arn) });
       return { tags: ecs.tags(arn) };
     },
   };
