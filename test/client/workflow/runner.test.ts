@@ -74,6 +74,37 @@ jobs:
   assert.equal(steps[3]!.outcome, "skipped");
 });
 
+test("secrets are masked wherever they appear; GITHUB_STEP_SUMMARY is collected into the job's summary", async () => {
+  const { result, log } = await run(
+    `
+on: push
+jobs:
+  j:
+    steps:
+      - env:
+          FROM_ENV: \${{ secrets.DEPLOY_KEY }}
+        run: |
+          echo "direct \${{ secrets.DEPLOY_KEY }}"
+          echo "through env $FROM_ENV"
+          echo "### Deployed" >> "$GITHUB_STEP_SUMMARY"
+      - run: |
+          echo "| key | \${{ secrets.DEPLOY_KEY }} |" >> "$GITHUB_STEP_SUMMARY"
+          echo "second step"
+`,
+    { secrets: { DEPLOY_KEY: "k-3x4mpl3-s3cr3t" } },
+  );
+  assert.equal(result.status, "success", log);
+  assert.match(log, /direct \*\*\*/);
+  assert.match(log, /through env \*\*\*/);
+  assert.doesNotMatch(log, /k-3x4mpl3-s3cr3t/);
+  assert.match(result.jobs[0]!.summary, /^### Deployed\n/);
+  assert.match(
+    result.jobs[0]!.summary,
+    /\| key \| k-3x4mpl3-s3cr3t \|/,
+    "the summary file holds what the step wrote",
+  );
+});
+
 test("a failing step fails the job; later steps run only under failure() or always()", async () => {
   const { result, log } = await run(`
 on: workflow_dispatch
