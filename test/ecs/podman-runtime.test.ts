@@ -18,12 +18,17 @@ import {
 } from "@aws-sdk/client-ecr";
 import {
   CreateClusterCommand,
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DescribeServicesCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
   type Task,
+  waitUntilServicesInactive,
   waitUntilTasksRunning,
   waitUntilTasksStopped,
 } from "@aws-sdk/client-ecs";
@@ -186,6 +191,94 @@ describe("docker runtime on Podman (in-process twin)", { timeout: 300_000 }, () 
     assert.ok(image.endsWith(`/pinned@${digest}`), `engine pulled by digest: ${image}`);
     await stopAndTime(arn);
   });
+  it("health checks run inside the container: CMD-SHELL healthy, failing, timing out, and held back by startPeriod", async () => {
+    const check = (command: string, extra: Record<string, number> = {}) => ({
+      healthCheck: { command: ["CMD-SHELL", command], interval: 5, timeout: 2, retries: 1, ...extra },
+    });
+    const healthOf = async (arn: string, want: string) => {
+      for (let i = 0; i < 100; i++) {
+        const t = await describeTask(arn);
+        if (t.healthStatus === want) return t;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`task ${arn} never became ${want}: ${(await describeTask(arn)).healthStatus}`);
+    };
+    const healthy = await runTask("hc-ok", check("[ -e /www/index.html ]"));
+    const ok = await healthOf(healthy, "HEALTHY");
+    assert.equal(ok.containers![0]!.healthStatus, "HEALTHY");
+    const failing = await runTask("hc-fail", check("[ -e /nothing ]"));
+    await healthOf(failing, "UNHEALTHY");
+    // a check that outlives its timeout fails
+    const slow = await runTask("hc-slow", check("/bin/busybox sleep 10"));
+    await healthOf(slow, "UNHEALTHY");
+    // failures inside startPeriod do not count: still UNKNOWN after several checks would have failed
+    const starting = await runTask("hc-start", check("exit 1", { startPeriod: 60, interval: 5 }));
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.equal((await describeTask(starting)).healthStatus, "UNKNOWN");
+    for (const arn of [healthy, failing, slow, starting])
+      await ecs.send(new StopTaskCommand({ cluster: "rt", task: arn }));
+    await waitUntilTasksStopped(
+      { client: ecs, ...waitFor(120) },
+      { cluster: "rt", tasks: [healthy, failing, slow, starting] },
+    );
+  });
+
+  it("a service replaces a task that fails its container health checks", async () => {
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "hc-service",
+        containerDefinitions: [
+          {
+            name: "main",
+            image: IMAGE,
+            memory: 64,
+            stopTimeout: 2,
+            healthCheck: { command: ["CMD-SHELL", "exit 1"], interval: 5, timeout: 2, retries: 1 },
+          },
+        ],
+      }),
+    );
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: "rt",
+        serviceName: "hc",
+        taskDefinition: "hc-service",
+        desiredCount: 1,
+      }),
+    );
+    let stopped: Task | undefined;
+    for (let i = 0; i < 300 && !stopped; i++) {
+      const arns = (
+        await ecs.send(new ListTasksCommand({ cluster: "rt", serviceName: "hc", desiredStatus: "STOPPED" }))
+      ).taskArns!;
+      if (arns.length > 0) stopped = (await describeTask(arns[0]!)) as Task;
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(stopped, "the unhealthy task was stopped");
+    assert.equal(stopped.stopCode, "ServiceSchedulerInitiated");
+    assert.equal(stopped.stoppedReason, "Task failed container health checks");
+    assert.equal(stopped.healthStatus, "UNHEALTHY");
+    // the scheduler starts a replacement: a second task of the service, live or (failing again) stopped
+    const seen = new Set<string>();
+    for (let i = 0; i < 100 && seen.size < 2; i++) {
+      for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+        const out = await ecs.send(new ListTasksCommand({ cluster: "rt", serviceName: "hc", desiredStatus }));
+        for (const a of out.taskArns!) seen.add(a);
+      }
+      if (seen.size < 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(seen.size >= 2, "a replacement task was started");
+    const svc = (await ecs.send(new DescribeServicesCommand({ cluster: "rt", services: ["hc"] })))
+      .services![0]!;
+    const stoppedId = stopped.taskArn!.split("/").pop()!;
+    assert.ok(
+      svc.events!.some((e) => e.message === `(service hc) has stopped 1 running tasks: (task ${stoppedId}).`),
+      JSON.stringify(svc.events!.map((e) => e.message)),
+    );
+    await ecs.send(new DeleteServiceCommand({ cluster: "rt", service: "hc", force: true }));
+    await waitUntilServicesInactive({ client: ecs, ...waitFor(120) }, { cluster: "rt", services: ["hc"] });
+  });
+
   it("awslogs names: keyship logs --group GROUP [STREAM] and --container, while running and after the stop", async () => {
     const group = "/ecs/logs-demo";
     const awslogs = (prefix?: string) => ({
