@@ -82,6 +82,8 @@ export async function runSeedScenario(o: ScenarioOptions): Promise<ScenarioResul
     region: REGION,
     log: () => {},
     runtime: mode === "real" ? "auto" : "simulated",
+    // a fresh temporary state is never restarted, so nothing would adopt its containers: remove them on close
+    ecs: { removeContainersOnClose: o.stateDir === undefined },
   });
   const result: ScenarioResult = {
     mode,
