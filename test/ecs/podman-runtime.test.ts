@@ -279,7 +279,7 @@ describe("docker runtime on Podman (in-process twin)", { timeout: 300_000 }, () 
     await waitUntilServicesInactive({ client: ecs, ...waitFor(120) }, { cluster: "rt", services: ["hc"] });
   });
 
-  it("awslogs names: keyship logs --group GROUP [STREAM] and --container, while running and after the stop", async () => {
+  it("environment, entryPoint and command; awslogs names: keyship logs --group GROUP [STREAM] and --container, while running and after the stop", async () => {
     const group = "/ecs/logs-demo";
     const awslogs = (prefix?: string) => ({
       logDriver: "awslogs" as const,
@@ -300,7 +300,13 @@ describe("docker runtime on Podman (in-process twin)", { timeout: 300_000 }, () 
       new RegisterTaskDefinitionCommand({
         family: "awslogs",
         containerDefinitions: [
-          { name: "web", ...say("hello from web"), logConfiguration: awslogs("ecs") },
+          {
+            name: "web",
+            // the environment reaches the process: the shell expands it
+            ...say("$GREETING from web"),
+            environment: [{ name: "GREETING", value: "hello" }],
+            logConfiguration: awslogs("ecs"),
+          },
           { name: "side", ...say("hello from side"), essential: false, logConfiguration: awslogs() },
         ],
       }),
