@@ -134,6 +134,36 @@ ${withRole}${target}          image: ${REPO}
     assert.equal(svc.runningCount, svc.desiredCount);
   });
 
+  it("issue #7's job: only id-token: write, a checkout and one keyship/keyship step, with the article's policies", {
+    timeout: 120_000,
+  }, async () => {
+    const before = await serviceNow();
+    const { result, log, events } = await run(`
+on: push
+permissions:
+  id-token: write
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: keyship/keyship@v1
+        with:
+${withRole}${target}          image: ${REPO}
+          image-from: oci:img
+          wait-minutes: 2
+`);
+    assert.equal(result.status, "success", log);
+    for (const e of ["push", "register", "roll", "stable"]) assert.ok(events.includes(e), `event ${e}`);
+    const svc = await serviceNow();
+    assert.notEqual(svc.taskDefinition, before.taskDefinition, "a new revision is running");
+    assert.equal(svc.deployments?.length, 1);
+    assert.equal(svc.runningCount, svc.desiredCount);
+    // The job summary carries the rollout table; the step's credentials never reach the log.
+    assert.match(result.jobs[0]!.summary, /\| task definition \|/);
+    assert.doesNotMatch(log, /ASIA[A-Z0-9]{16}/, "no session key id in the log");
+  });
+
   it("without role-arn it uses the credentials configure-aws-credentials exported to the step", {
     timeout: 120_000,
   }, async () => {
