@@ -1,9 +1,11 @@
 // ECS benchmark: DescribeServices and RegisterTaskDefinition req/s vs moto_server (same client, same run),
 // and the time from UpdateService to a steady state for a 4-task service on the simulated runtime,
 // against the configured timings (the scheduler's own overhead is the difference).
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -12,6 +14,7 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
+import { detectSocket } from "../src/ecs/runtime/docker-api.ts";
 import { startTwin } from "../src/main.ts";
 import { load } from "./load.ts";
 import { startKeyship, startMoto } from "./peers.ts";
@@ -93,6 +96,9 @@ export async function runEcsBench(seconds = 3): Promise<Row[]> {
     await rm(stateDir, { recursive: true, force: true });
   }
   rows.push(await steadyStateBench());
+  const podman = await podmanSteadyStateBench();
+  if (typeof podman === "string") process.stderr.write(`bench ecs: Podman steady state skipped: ${podman}\n`);
+  else rows.push(podman);
   return rows;
 }
 
@@ -151,5 +157,100 @@ async function steadyStateBench(): Promise<Row> {
     ecs.destroy();
     await twin.close();
     await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same rollout on Podman (docker runtime, real containers): UpdateService → COMPLETED for 4 busybox
+ * httpd tasks (100/200 %), healthy at their first in-container check, old tasks stopped with a 2 s
+ * stopTimeout (httpd as PID 1 ignores SIGTERM, so each old task takes the whole grace). A reason string
+ * when no engine or busybox is there.
+ */
+async function podmanSteadyStateBench(): Promise<Row | string> {
+  if (!(await detectSocket())) return "no Docker Engine API socket (bash .ci/containers-setup)";
+  const run = promisify(execFile);
+  const build = await mkdtemp(join(tmpdir(), "keyship-bench-img-"));
+  const image = `localhost/keyship-bench-web:${process.pid}`;
+  try {
+    await copyFile("/bin/busybox", join(build, "busybox"));
+    await mkdir(join(build, "www"));
+    await writeFile(join(build, "www", "index.html"), "bench\n");
+    await writeFile(
+      join(build, "Containerfile"),
+      'FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n',
+    );
+    await run("podman", ["build", "-q", "-t", image, build]);
+  } catch (err) {
+    return `cannot build the busybox image: ${(err as Error).message}`;
+  }
+  const stateDir = await mkdtemp(join(tmpdir(), "keyship-bench-ecs-podman-"));
+  const twin = await startTwin({
+    stateDir,
+    port: 0,
+    runtime: "docker",
+    log: () => {},
+    ecs: { tickMs: 1000, removeContainersOnClose: true },
+  });
+  const ecs = new ECSClient({
+    endpoint: twin.url,
+    region: "us-east-1",
+    credentials: twin.admin,
+    maxAttempts: 1,
+  });
+  const definition = {
+    family: "web",
+    containerDefinitions: [
+      {
+        name: "httpd",
+        image,
+        memory: 64,
+        stopTimeout: 2,
+        healthCheck: {
+          command: ["CMD", "/bin/busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"],
+          interval: 5,
+        },
+      },
+    ],
+  };
+  const completed = async () => {
+    for (;;) {
+      const s = (await ecs.send(new DescribeServicesCommand({ cluster: "bench", services: ["web"] })))
+        .services![0]!;
+      if (s.deployments!.length === 1 && s.deployments![0]!.rolloutState === "COMPLETED") return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  try {
+    await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
+    await ecs.send(new RegisterTaskDefinitionCommand(definition));
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: "bench",
+        serviceName: "web",
+        taskDefinition: "web",
+        desiredCount: 4,
+      }),
+    );
+    await completed();
+    await ecs.send(new RegisterTaskDefinitionCommand(definition));
+    const t0 = performance.now();
+    await ecs.send(new UpdateServiceCommand({ cluster: "bench", service: "web", taskDefinition: "web" }));
+    await completed();
+    const took = (performance.now() - t0) / 1000;
+    await ecs.send(new UpdateServiceCommand({ cluster: "bench", service: "web", desiredCount: 0 }));
+    return {
+      bench: "ECS UpdateService -> steady state, 4 tasks (Podman)",
+      keyship: took,
+      unit: "s",
+      lowerIsBetter: true,
+      detail:
+        "real containers: start, first health check, old tasks stopped after a 2 s stopTimeout; tick 1 s",
+    };
+  } finally {
+    ecs.destroy();
+    await twin.close();
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(build, { recursive: true, force: true });
+    await run("podman", ["rmi", "-f", image]).catch(() => {});
   }
 }
