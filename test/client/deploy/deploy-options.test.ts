@@ -103,11 +103,19 @@ describe("keyship deploy options against the twin (article's permissions)", () =
     return out.services![0]!.taskDefinition!;
   }
 
-  async function diff(args: string[]): Promise<{ code: number; out: string }> {
-    const env = await seed.jobEnvFor("example-org/sample-app");
+  async function diff(args: string[]) {
+    return cli("diff", args);
+  }
+
+  async function cli(
+    command: string,
+    args: string[],
+    repository = "example-org/sample-app",
+  ): Promise<{ code: number; out: string }> {
+    const env = await seed.jobEnvFor(repository);
     const argv = [
       keyship,
-      "diff",
+      command,
       "--role-arn",
       ROLE_ARN,
       "--region",
@@ -164,6 +172,42 @@ describe("keyship deploy options against the twin (article's permissions)", () =
       return diff(["--task-definition", join(seed.dir, "current.json")]);
     });
     assert.match(same.out, /The task definition equals .*sample-app:1: nothing to register/, same.out);
+  });
+
+  it("keyship verify: every check OK with read permissions, SKIPPED without them, FAILED for a missing image or role", async () => {
+    const image = ["--container", "web", "--image", `${REPO_URI}:v0`];
+    const article = await cli("verify", image);
+    assert.equal(article.code, 0, article.out);
+    assert.match(
+      article.out,
+      /^OK\s+credentials \(arn:aws:iam::123456789012:role\/github-actions-deploy assumed\)$/m,
+    );
+    assert.match(article.out, /^OK\s+service sample_ecs_cluster\/sample_ecs_service: ACTIVE/m);
+    assert.match(article.out, /^SKIPPED\s+role ecsTaskExecutionRole: iam:GetRole is not allowed/m);
+
+    const readable = await granted(["iam:GetRole", "ecr:BatchGetImage"], async () => ({
+      ok: await cli("verify", image),
+      missing: await cli("verify", ["--container", "web", "--image", `${REPO_URI}:no-such-tag`]),
+    }));
+    assert.equal(readable.ok.code, 0, readable.ok.out);
+    for (const name of ["role ecsTaskExecutionRole", "role sample-app-task-role", "image web"])
+      assert.match(readable.ok.out, new RegExp(`^OK\\s+${name}: `, "m"), readable.ok.out);
+    assert.equal(readable.missing.code, 1, readable.missing.out);
+    assert.match(readable.missing.out, /^FAILED\s+image web: .*:no-such-tag not found$/m);
+
+    const gone = JSON.parse(JSON.stringify(seedTaskDefinition(`${REPO_URI}:v0`)));
+    gone.taskRoleArn = "arn:aws:iam::123456789012:role/no-such-role";
+    await writeFile(join(seed.dir, "gone-role.json"), JSON.stringify(gone));
+    const noRole = await granted(["iam:GetRole", "ecr:BatchGetImage"], () =>
+      cli("verify", ["--task-definition", join(seed.dir, "gone-role.json")]),
+    );
+    assert.equal(noRole.code, 1, noRole.out);
+    assert.match(noRole.out, /^FAILED\s+role no-such-role: /m);
+
+    const stranger = await cli("verify", image, "other-org/other-app");
+    assert.equal(stranger.code, 1, stranger.out);
+    assert.match(stranger.out, /^FAILED\s+credentials/m);
+    assert.match(stranger.out, /sub=repo:other-org\/other-app:ref:refs\/heads\/main/);
   });
 
   it("--keep-revisions: one note when the role may not list revisions; with the permissions, older revisions go", async () => {
