@@ -131,7 +131,7 @@ describe("real clients", () => {
     await sh("podman", ["logout", f.host]);
   });
 
-  it("buildah push", async () => {
+  it("buildah push and pull", async () => {
     const r = await sh("buildah", [
       "push",
       "--tls-verify=false",
@@ -142,6 +142,26 @@ describe("real clients", () => {
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await reg(f, "/v2/app/manifests/buildah")).status, 200);
+    const pulled = `${f.host}/app:buildah`;
+    await sh("buildah", ["rmi", "-f", pulled]);
+    const pull = await sh("buildah", ["pull", "--tls-verify=false", "--creds", `AWS:${f.password}`, pulled]);
+    assert.equal(pull.code, 0, pull.stderr);
+    const id = pull.stdout.trim().split("\n").pop()!;
+    const inspect = await sh("buildah", [
+      "inspect",
+      "--type",
+      "image",
+      "--format",
+      "{{.FromImageID}}",
+      pulled,
+    ]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.equal(inspect.stdout.trim(), id);
+    await sh("buildah", ["rmi", "-f", pulled]);
+    const wrong = await sh("buildah", ["pull", "--tls-verify=false", "--creds", "AWS:wrong", pulled]);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /unauthorized|authentication required/i);
+    await sh("buildah", ["rmi", "-f", pulled]);
   });
 
   it("a principal without push rights is refused", async () => {
