@@ -210,6 +210,53 @@ describe("keyship deploy options against the twin (article's permissions)", () =
     assert.match(stranger.out, /sub=repo:other-org\/other-app:ref:refs\/heads\/main/);
   });
 
+  it("outside a GitHub job: --web-identity-token-file or AWS_WEB_IDENTITY_TOKEN_FILE is exchanged for the role", async () => {
+    const job = await seed.jobEnvFor("example-org/sample-app");
+    const res = await fetch(`${job.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=sts.amazonaws.com`, {
+      headers: { authorization: `Bearer ${job.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+    });
+    const tokenFile = join(seed.dir, "token.jwt");
+    await writeFile(tokenFile, `${((await res.json()) as { value: string }).value}\n`);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      AWS_ENDPOINT_URL: seed.twin.url,
+      AWS_REGION: REGION,
+    };
+    const common = ["verify", "--role-arn", ROLE_ARN, "--region", REGION, "--cluster", CLUSTER];
+    const rest = [
+      "--service",
+      SERVICE,
+      "--task-definition",
+      tdFile,
+      "--container",
+      "web",
+      "--image",
+      `${REPO_URI}:v0`,
+    ];
+    const exec = async (args: string[], extra: NodeJS.ProcessEnv) => {
+      try {
+        const r = await promisify(execFile)(process.execPath, [keyship, ...args], {
+          env: { ...env, ...extra },
+        });
+        return { code: 0, out: r.stdout + r.stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout?: string; stderr?: string };
+        return { code: e.code, out: (e.stdout ?? "") + (e.stderr ?? "") };
+      }
+    };
+    const byFlag = await exec([...common, "--web-identity-token-file", tokenFile, ...rest], {});
+    assert.equal(byFlag.code, 0, byFlag.out);
+    assert.match(
+      byFlag.out,
+      /^OK\s+credentials \(arn:aws:iam::123456789012:role\/github-actions-deploy assumed\)$/m,
+    );
+    const byEnv = await exec([...common, ...rest], { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile });
+    assert.equal(byEnv.code, 0, byEnv.out);
+    const none = await exec([...common, ...rest], {});
+    assert.equal(none.code, 1, none.out);
+    assert.match(none.out, /^FAILED\s+credentials/m);
+  });
+
   it("--keep-revisions: one note when the role may not list revisions; with the permissions, older revisions go", async () => {
     for (let i = 0; i < 3; i++)
       await ecs.send(new RegisterTaskDefinitionCommand(seedTaskDefinition(`${REPO_URI}:old-${i}`) as never));
