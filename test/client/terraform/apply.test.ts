@@ -259,3 +259,31 @@ output "repos" { value = [for r in aws_ecr_repository.repo : r.repository_url] }
     );
   });
 });
+
+test("data sources from the twin: aws_caller_identity, aws_region, aws_partition; tls_certificate from its issuer", {
+  timeout: 60_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "keyship-tf-data-"));
+  await writeFile(
+    join(dir, "main.tf"),
+    `data "aws_caller_identity" "me" {}
+data "aws_region" "here" {}
+data "aws_partition" "p" {}
+data "tls_certificate" "gh" { url = "https://token.actions.githubusercontent.com/.well-known/openid-configuration" }
+resource "aws_ecr_repository" "r" {
+  name = "acct-\${data.aws_caller_identity.me.account_id}-\${data.aws_region.here.name}"
+}
+output "arn" { value = "arn:\${data.aws_partition.p.partition}:iam::\${data.aws_caller_identity.me.account_id}:root" }
+output "caller" { value = data.aws_caller_identity.me.arn }
+output "thumbprint" { value = data.tls_certificate.gh.certificates[0].sha1_fingerprint }
+output "repo" { value = aws_ecr_repository.r.repository_url }
+`,
+  );
+  await withTwin(async (clients, twinUrl) => {
+    const r = await applyConfiguration({ dir, clients, region, twinUrl });
+    assert.equal(r.outputs.arn, "arn:aws:iam::123456789012:root");
+    assert.equal(r.outputs.caller, "arn:aws:iam::123456789012:user/keyship-admin");
+    assert.match(String(r.outputs.thumbprint), /^[0-9a-f]{40}$/);
+    assert.match(String(r.outputs.repo), /\/acct-123456789012-ap-northeast-1$/);
+  });
+});
