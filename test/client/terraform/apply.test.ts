@@ -287,3 +287,74 @@ output "repo" { value = aws_ecr_repository.r.repository_url }
     assert.match(String(r.outputs.repo), /\/acct-123456789012-ap-northeast-1$/);
   });
 });
+
+test("aws_iam_role with inline_policy and managed_policy_arns, and aws_iam_role_policy: applied, idempotent, exclusive", {
+  timeout: 60_000,
+}, async () => {
+  const { GetRolePolicyCommand, ListRolePoliciesCommand } = await import("@aws-sdk/client-iam");
+  const dir = await mkdtemp(join(tmpdir(), "keyship-tf-inline-"));
+  const config = (inline: string[]) => `locals {
+  trust = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ecs-tasks.amazonaws.com" } }] })
+}
+resource "aws_iam_policy" "read" {
+  name   = "read-ecr"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "ecr:BatchGetImage", Resource = "*" }] })
+}
+resource "aws_iam_role" "task" {
+  name                = "task"
+  assume_role_policy  = local.trust
+  managed_policy_arns = [aws_iam_policy.read.arn]
+${inline
+  .map(
+    (n) => `  inline_policy {
+    name   = "${n}"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "logs:PutLogEvents", Resource = "*" }] })
+  }`,
+  )
+  .join("\n")}
+}
+resource "aws_iam_role" "other" {
+  name               = "other"
+  assume_role_policy = local.trust
+}
+resource "aws_iam_role_policy" "extra" {
+  name   = "extra"
+  role   = aws_iam_role.other.name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] })
+}
+`;
+  await writeFile(join(dir, "main.tf"), config(["logs", "more"]));
+  await withTwin(async (clients, twinUrl) => {
+    const first = await applyConfiguration({ dir, clients, region, twinUrl });
+    assert.ok(
+      actions(first).every((a) => a.endsWith("=create")),
+      actions(first).join(", "),
+    );
+    const inlineNames = async (role: string) =>
+      ((await clients.iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? []).sort();
+    assert.deepEqual(await inlineNames("task"), ["logs", "more"]);
+    assert.deepEqual(
+      (
+        await clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: "task" }))
+      ).AttachedPolicies?.map((p) => p.PolicyName),
+      ["read-ecr"],
+    );
+    const extra = await clients.iam.send(
+      new GetRolePolicyCommand({ RoleName: "other", PolicyName: "extra" }),
+    );
+    assert.match(decodeURIComponent(extra.PolicyDocument ?? ""), /s3:GetObject/);
+    const again = await applyConfiguration({ dir, clients, region, twinUrl });
+    assert.deepEqual(
+      actions(again).filter((a) => !a.endsWith("=no-op")),
+      [],
+    );
+    // inline_policy blocks are exclusive: one removed from the configuration is removed from the role
+    await writeFile(join(dir, "main.tf"), config(["logs"]));
+    const third = await applyConfiguration({ dir, clients, region, twinUrl });
+    assert.deepEqual(
+      actions(third).filter((a) => !a.endsWith("=no-op")),
+      ["aws_iam_role.task=update"],
+    );
+    assert.deepEqual(await inlineNames("task"), ["logs"]);
+  });
+});
