@@ -193,6 +193,12 @@ describe("keyship deploy against the twin (article's permissions)", () => {
     assert.match(r.text, /Could not assume arn:aws:iam::123456789012:role\/github-actions-deploy/);
     assert.match(r.text, /sub=repo:other-org\/other-app:ref:refs\/heads\/main/);
     assert.match(r.text, /aud=sts.amazonaws.com/);
+    // Against the twin, the engine's own explanation from the decision log names the failing condition.
+    assert.match(r.text, /The twin's policy engine says:/);
+    assert.match(
+      r.text,
+      /token\.actions\.githubusercontent\.com:sub was 'repo:other-org\/other-app:ref:refs\/heads\/main'; StringLike requires 'repo:example-org\/sample-app:\*'/,
+    );
   });
 
   it("a job without id-token: write says so", async () => {
