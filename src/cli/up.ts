@@ -49,15 +49,18 @@ export async function run(argv: string[]): Promise<number> {
     region: values.region as string | undefined,
     runtime,
   });
-  process.stdout.write(
-    `keyship ${twin.url} (account ${twin.accountId}, region ${twin.region}, state ${twin.stateDir}, ECS runtime: ${twin.runtime})\n` +
-      `  credentials: eval "$(keyship env --state ${twin.stateDir})"\n`,
-  );
-  await new Promise<void>((resolveStop) => {
+  // Listen before announcing: a supervisor may send SIGTERM the moment the line appears, and a listener
+  // added after the write can lose that race (the process then dies by the signal, without close()).
+  const stopped = new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  process.stdout.write(
+    `keyship ${twin.url} (account ${twin.accountId}, region ${twin.region}, state ${twin.stateDir}, ECS runtime: ${twin.runtime})\n` +
+      `  credentials: eval "$(keyship env --state ${twin.stateDir})"\n`,
+  );
+  await stopped;
   await twin.close();
   return 0;
 }
