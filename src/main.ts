@@ -138,6 +138,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   });
   const { url, port } = await listen(server, config.port, config.host);
   twinUrl = url;
+  // `keyship env` prints the URL the state was last served on (port 0 picks one at random).
+  store.setSetting("url", url);
   await ecs.start();
   runtimeName = ecs.runtimeName;
 

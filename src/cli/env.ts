@@ -10,6 +10,7 @@ export const usage = `Usage: keyship env [--state ./.keyship] [--url http://127.
 Prints export lines (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
 AWS_DEFAULT_REGION) for the state's bootstrap admin, an IAM user allowed everything through
 AdministratorAccess. Its keys are made once per state dir. Use: eval "$(keyship env)".
+--url defaults to the URL the state was last served on by \`keyship up\` (else port ${DEFAULT_PORT}).
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -17,7 +18,7 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       state: { type: "string", default: ".keyship" },
-      url: { type: "string", default: `http://127.0.0.1:${DEFAULT_PORT}` },
+      url: { type: "string" },
       region: { type: "string", default: DEFAULT_REGION },
     },
     usage,
@@ -35,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       region: values.region,
     }).bootstrapAdmin();
     const lines = [
-      ["AWS_ENDPOINT_URL", values.url],
+      ["AWS_ENDPOINT_URL", values.url ?? store.getSetting("url") ?? `http://127.0.0.1:${DEFAULT_PORT}`],
       ["AWS_ACCESS_KEY_ID", admin.accessKeyId],
       ["AWS_SECRET_ACCESS_KEY", admin.secretAccessKey],
       ["AWS_REGION", values.region],

@@ -29,7 +29,8 @@ test("env prints export lines the aws CLI can use, keys made once per state dir"
   const state = await tempDir();
   const { url, child } = await spawnTwin(state);
   try {
-    const { stdout } = await run(process.execPath, [bin, "env", "--state", state, "--url", url]);
+    // No --url: the URL the state is served on (port 0 picked one).
+    const { stdout } = await run(process.execPath, [bin, "env", "--state", state]);
     const vars = Object.fromEntries(
       stdout
         .trim()
@@ -44,9 +45,10 @@ test("env prints export lines the aws CLI can use, keys made once per state dir"
       "AWS_REGION",
       "AWS_SECRET_ACCESS_KEY",
     ]);
+    assert.equal(vars.AWS_ENDPOINT_URL, url);
     assert.match(vars.AWS_ACCESS_KEY_ID!, /^AKIA[A-Z0-9]{16}$/);
     assert.notEqual(vars.AWS_ACCESS_KEY_ID, "AKIAIOSFODNN7EXAMPLE");
-    const again = await run(process.execPath, [bin, "env", "--state", state, "--url", url]);
+    const again = await run(process.execPath, [bin, "env", "--state", state]);
     assert.equal(again.stdout, stdout, "the same state gives the same keys");
     const other = await tempDir();
     const elsewhere = await run(process.execPath, [bin, "env", "--state", other]);
