@@ -23,6 +23,7 @@ const concurrency = process.env.KEYSHIP_TEST_CONCURRENCY ?? "2";
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
+  // The SDK's notice about future Node versions would repeat in every test file's output.
+  { stdio: "inherit", env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...process.env } },
 );
 process.exit(result.status ?? 1);
