@@ -5,7 +5,7 @@ import type { AuthzCheck, Principal } from "../core/service.ts";
 import { AccessDenied } from "../http/aws-error.ts";
 import type { CallInfo } from "../http/serve.ts";
 import { accessDeniedMessage } from "./access-denied.ts";
-import type { DecisionLog } from "./decisions.ts";
+import { type DecisionLog, decidedBy } from "./decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy, type PolicySet } from "./evaluate.ts";
 import { explainText } from "./explain.ts";
 import type { IamDirectory, Tag } from "./model.ts";
@@ -115,9 +115,6 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     principal: Principal,
   ): void {
     const denied = result.decision !== "allowed";
-    const first = result.matchedStatements[0] as
-      | { sourcePolicyId?: string; sid?: string; index?: number }
-      | undefined;
     decisions.record({
       id: deps.ids.uuid(),
       time: call.now.toISOString(),
@@ -128,7 +125,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       action: request.action,
       resource: request.resource,
       decision: result.decision,
-      decidedBy: first ? `${first.sourcePolicyId ?? "?"}#${first.sid ?? first.index ?? "?"}` : undefined,
+      decidedBy: decidedBy(result),
       // Explanations are costly: computed for denials, which are what people ask about.
       ...(denied
         ? (() => {

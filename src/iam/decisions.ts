@@ -4,6 +4,7 @@
 // Records are kept in memory and written to SQLite in batches off the request path, so the log
 // costs no fsync per request; the table is bounded (oldest rows dropped).
 import type { Store } from "../store/sqlite.ts";
+import type { MatchedStatement } from "./evaluate.ts";
 
 export interface DecisionRecord {
   id: string;
@@ -25,6 +26,12 @@ export interface DecisionRecord {
   detail?: unknown;
   /** request context keys (incl. a web identity token's claims) */
   context?: Record<string, unknown>;
+}
+
+/** The deciding statement as the log names it: `<policy id>#<Sid or index>`; none when nothing matched. */
+export function decidedBy(result: { matchedStatements: readonly MatchedStatement[] }): string | undefined {
+  const first = result.matchedStatements[0];
+  return first ? `${first.sourcePolicyId}#${first.sid ?? first.index}` : undefined;
 }
 
 export interface DecisionQuery {

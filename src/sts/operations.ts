@@ -10,7 +10,7 @@ import type {
   TwinRuntime,
 } from "../core/service.ts";
 import { AccessDenied, AwsError } from "../http/aws-error.ts";
-import type { DecisionLog } from "../iam/decisions.ts";
+import { type DecisionLog, decidedBy } from "../iam/decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy } from "../iam/evaluate.ts";
 import type { IamDirectory, IamRole } from "../iam/model.ts";
 import { validatePolicy } from "../iam/policy.ts";
@@ -88,7 +88,6 @@ export function createSts(deps: StsDeps): Sts {
   ) {
     if (!deps.decisions) return;
     const denied = result.decision !== "allowed";
-    const first = result.matchedStatements[0];
     // Explanations are computed for denials only: they are what people ask about, and they cost.
     const detailed =
       denied && trust ? evaluate(request, { identity: [], resource: trust }, { explain: true }) : result;
@@ -102,7 +101,7 @@ export function createSts(deps: StsDeps): Sts {
       action: request.action,
       resource: request.resource,
       decision: result.decision,
-      ...(first ? { decidedBy: `${first.sourcePolicyId}#${first.sid ?? first.index}` } : {}),
+      decidedBy: decidedBy(result),
       ...(denied
         ? {
             message: messages.webIdentityDenied,

@@ -4,7 +4,7 @@
 // other; an allowed request mints a real session the service then calls AWS with.
 // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
 import type { Principal, RoleSession, TwinRuntime } from "../core/service.ts";
-import type { DecisionLog } from "../iam/decisions.ts";
+import { type DecisionLog, decidedBy } from "../iam/decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate } from "../iam/evaluate.ts";
 import type { IamDirectory } from "../iam/model.ts";
 import { principalOf, type SessionStore, type StoredSession } from "./sessions.ts";
@@ -47,7 +47,6 @@ export function createServiceAssume(deps: {
   function record(req: ServiceAssumeRequest, request: EvalRequest, result: EvalResult, extra: object) {
     if (!deps.decisions) return;
     const denied = result.decision !== "allowed";
-    const first = result.matchedStatements[0];
     deps.decisions.record({
       id: rt.ids.uuid(),
       time: req.now.toISOString(),
@@ -58,7 +57,7 @@ export function createServiceAssume(deps: {
       action: request.action,
       resource: request.resource,
       decision: result.decision,
-      ...(first ? { decidedBy: `${first.sourcePolicyId}#${first.sid ?? first.index}` } : {}),
+      decidedBy: decidedBy(result),
       ...(denied
         ? {
             message: `${req.servicePrincipal} is not authorized to perform: sts:AssumeRole on resource: ${req.roleArn}`,
