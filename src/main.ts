@@ -59,7 +59,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   credentials.push(iam.credentials);
   const authorize: Authorize = options.benchmarkWithoutAuthorization
     ? () => {}
-    : createAuthorizer({ directory: iam.directory, decisions, ids: config.ids });
+    : createAuthorizer({ directory: iam.directory, decisions });
 
   const oidc = createOidc(store, rt, { ttlSeconds: config.tokenLifetimeSeconds, ...options.oidc });
   routes.push(...oidc.routes);

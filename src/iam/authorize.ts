@@ -5,19 +5,82 @@ import type { AuthzCheck, Principal } from "../core/service.ts";
 import { AccessDenied } from "../http/aws-error.ts";
 import type { CallInfo } from "../http/serve.ts";
 import { accessDeniedMessage } from "./access-denied.ts";
+import { contextKeysRead } from "./context-keys.ts";
 import { type DecisionLog, decidedBy } from "./decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy, type PolicySet } from "./evaluate.ts";
 import { explainText } from "./explain.ts";
 import type { IamDirectory, Tag } from "./model.ts";
+import { parsePolicy } from "./policy.ts";
 
 export interface AuthorizerDeps {
   directory: IamDirectory;
   decisions: DecisionLog;
-  ids: { uuid(): string };
+}
+
+/** Dynamic global keys, computed per call (lower-cased, as the engine looks keys up). */
+const CALL_KEYS = new Set([
+  "aws:currenttime",
+  "aws:epochtime",
+  "aws:securetransport",
+  "aws:sourceip",
+  "aws:requestedregion",
+]);
+/** Keys whose value changes every second: a decision that reads them is never reused. */
+const CLOCK_KEYS = new Set(["aws:currenttime", "aws:epochtime"]);
+const MAX_PLANS = 1024;
+const MAX_DECISIONS_PER_PLAN = 512;
+
+/**
+ * What authorization needs of one principal, whatever the request: its policies (parsed), the global
+ * keys that do not change from call to call, and the allowed decisions already reached. Valid for
+ * one IAM generation: any IAM write makes every plan stale.
+ */
+interface Plan {
+  generation: number;
+  policies: Omit<PolicySet, "resource">;
+  /** the principal's global keys (tags, session claims…), as AWS names them */
+  principalContext: Record<string, string | string[]>;
+  /** the same, keyed by lower-cased name */
+  principalLower: Map<string, string | string[]>;
+  /** lower-cased context keys the policies read; null when decisions depend on the clock */
+  keysRead: string[] | null;
+  /** allowed decisions by request (action, resource, account and the values of `keysRead`) */
+  allowed: Map<string, EvalResult>;
 }
 
 export function createAuthorizer(deps: AuthorizerDeps) {
   const { directory, decisions } = deps;
+  const plans = new Map<string, Plan>();
+
+  function planFor(principal: Principal): Plan {
+    const generation = directory.generation();
+    const cacheKey = principal.accessKeyId;
+    const hit = plans.get(cacheKey);
+    if (hit !== undefined && hit.generation === generation) return hit;
+    const policies = principalPolicies(principal);
+    const principalContext = principalGlobalContext(principal);
+    const principalLower = new Map<string, string | string[]>();
+    for (const [k, v] of Object.entries(principalContext)) principalLower.set(k.toLowerCase(), v);
+    const read = new Set<string>();
+    const all = [...policies.identity, ...(policies.permissionsBoundary ?? [])];
+    if (policies.session) all.push(policies.session);
+    for (const p of all as NamedPolicy[])
+      for (const k of contextKeysRead(parsePolicy(p.document))) read.add(k);
+    const clocked = [...read].some((k) => CLOCK_KEYS.has(k));
+    const plan: Plan = {
+      generation: generation ?? -1,
+      policies,
+      principalContext,
+      principalLower,
+      keysRead: clocked ? null : [...read].sort(),
+      allowed: new Map(),
+    };
+    if (generation !== undefined) {
+      if (plans.size >= MAX_PLANS) plans.clear();
+      plans.set(cacheKey, plan);
+    }
+    return plan;
+  }
 
   /** The policies that apply to a principal, whatever the request: identity, boundary, session. */
   function principalPolicies(principal: Principal): Omit<PolicySet, "resource"> {
@@ -25,7 +88,9 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     const kind = session ? "role" : "user";
     const name = session ? session.roleName : principal.name;
     const entity = session ? directory.getRole(name) : directory.getUser(name);
-    const identity: NamedPolicy[] = directory.identityPolicies(kind, name);
+    const identity: NamedPolicy[] = directory
+      .identityPolicies(kind, name)
+      .map((p) => ({ id: p.id, document: parsePolicy(p.document) }));
     const set: Omit<PolicySet, "resource"> = { identity };
     const boundaryArn = entity?.PermissionsBoundary?.PermissionsBoundaryArn;
     if (boundaryArn) {
@@ -57,18 +122,14 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     return { id: ids.join("+"), document: { Version: "2012-10-17", Statement: statements } };
   }
 
-  function globalContext(principal: Principal, call: CallInfo): Record<string, string | string[]> {
+  /** Global keys that belong to the principal: the same on every call it makes. */
+  function principalGlobalContext(principal: Principal): Record<string, string | string[]> {
     const session = principal.session;
     const ctx: Record<string, string | string[]> = {
       "aws:PrincipalArn": session ? session.roleArn : principal.arn,
       "aws:PrincipalAccount": principal.accountId,
       "aws:PrincipalType": principal.type,
       "aws:userid": principal.userId,
-      "aws:CurrentTime": call.now.toISOString().replace(/\.\d{3}Z$/, "Z"),
-      "aws:EpochTime": String(Math.floor(call.now.getTime() / 1000)),
-      "aws:SecureTransport": String(call.secureTransport),
-      "aws:SourceIp": call.sourceIp,
-      "aws:RequestedRegion": call.region,
       "aws:ViaAWSService": "false",
     };
     if (!session) ctx["aws:username"] = principal.name;
@@ -89,55 +150,128 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     return ctx;
   }
 
+  function callValue(key: string, call: CallInfo): string {
+    switch (key) {
+      case "aws:currenttime":
+        return call.now.toISOString().replace(/\.\d{3}Z$/, "Z");
+      case "aws:epochtime":
+        return String(Math.floor(call.now.getTime() / 1000));
+      case "aws:securetransport":
+        return String(call.secureTransport);
+      case "aws:sourceip":
+        return call.sourceIp;
+      default:
+        return call.region;
+    }
+  }
+
+  function fullContext(plan: Plan, check: AuthzCheck, call: CallInfo): Record<string, string | string[]> {
+    return {
+      ...plan.principalContext,
+      "aws:CurrentTime": callValue("aws:currenttime", call),
+      "aws:EpochTime": callValue("aws:epochtime", call),
+      "aws:SecureTransport": callValue("aws:securetransport", call),
+      "aws:SourceIp": call.sourceIp,
+      "aws:RequestedRegion": call.region,
+      ...check.context,
+    };
+  }
+
+  /**
+   * Identifies a request as far as the plan's policies can tell requests apart: two requests with the
+   * same key get the same decision. Every part is length-prefixed, so no value can forge another's key.
+   */
+  function decisionKey(plan: Plan, check: AuthzCheck, call: CallInfo): string | undefined {
+    if (plan.keysRead === null || check.resourcePolicy !== undefined) return undefined;
+    const account = check.resourceAccount ?? "";
+    let key = `${check.action.length}:${check.action}${check.resource.length}:${check.resource}${account.length}:${account}`;
+    if (plan.keysRead.length === 0) return key;
+    let requestLower: Map<string, string | string[]> | undefined;
+    if (check.context) {
+      requestLower = new Map();
+      for (const [k, v] of Object.entries(check.context)) requestLower.set(k.toLowerCase(), v);
+    }
+    for (const k of plan.keysRead) {
+      const v = requestLower?.get(k) ?? (CALL_KEYS.has(k) ? callValue(k, call) : plan.principalLower.get(k));
+      if (v === undefined) key += "-";
+      else if (typeof v === "string") key += `${v.length}:${v}`;
+      else {
+        key += `[${v.length}`;
+        for (const x of v) key += `${x.length}:${x}`;
+      }
+    }
+    return key;
+  }
+
   return function authorize(principal: Principal, checks: AuthzCheck[], call: CallInfo): void {
-    const base = principalPolicies(principal);
-    const global = globalContext(principal, call);
+    const plan = planFor(principal);
     for (const check of checks) {
+      const key = decisionKey(plan, check, call);
+      const known = key === undefined ? undefined : plan.allowed.get(key);
+      if (known !== undefined) {
+        recordAllowed(call, principal, check, known);
+        continue;
+      }
       const request: EvalRequest = {
         principal: principal.arn,
         action: check.action,
         resource: check.resource,
         resourceAccount: check.resourceAccount ?? principal.accountId,
-        context: { ...global, ...check.context },
+        context: fullContext(plan, check, call),
       };
-      const policies: PolicySet = check.resourcePolicy ? { ...base, resource: check.resourcePolicy } : base;
+      const policies: PolicySet = check.resourcePolicy
+        ? { ...plan.policies, resource: check.resourcePolicy }
+        : plan.policies;
       const result = evaluate(request, policies);
-      record(call, request, policies, result, principal);
-      if (result.decision !== "allowed") throw new AccessDenied(accessDeniedMessage(request, result));
+      if (result.decision === "allowed") {
+        if (key !== undefined) {
+          if (plan.allowed.size >= MAX_DECISIONS_PER_PLAN) plan.allowed.clear();
+          plan.allowed.set(key, result);
+        }
+        recordAllowed(call, principal, check, result);
+        continue;
+      }
+      recordDenied(call, request, policies, principal);
+      throw new AccessDenied(accessDeniedMessage(request, result));
     }
   };
 
-  function record(
+  function recordAllowed(call: CallInfo, principal: Principal, check: AuthzCheck, result: EvalResult): void {
+    decisions.record({
+      time: call.now,
+      service: call.service,
+      operation: call.operation,
+      requestId: call.requestId,
+      principal: principal.arn,
+      action: check.action,
+      resource: check.resource,
+      decision: "allowed",
+      decidedBy: decidedBy(result),
+    });
+  }
+
+  // Explanations are costly: computed for denials, which are what people ask about.
+  function recordDenied(
     call: CallInfo,
     request: EvalRequest,
     policies: PolicySet,
-    result: EvalResult,
     principal: Principal,
   ): void {
-    const denied = result.decision !== "allowed";
+    const detailed = evaluate(request, policies, { explain: true });
     decisions.record({
-      id: deps.ids.uuid(),
-      time: call.now.toISOString(),
+      time: call.now,
       service: call.service,
       operation: call.operation,
       requestId: call.requestId,
       principal: principal.arn,
       action: request.action,
       resource: request.resource,
-      decision: result.decision,
-      decidedBy: decidedBy(result),
-      // Explanations are costly: computed for denials, which are what people ask about.
-      ...(denied
-        ? (() => {
-            const detailed = evaluate(request, policies, { explain: true });
-            return {
-              message: accessDeniedMessage(request, detailed),
-              explanation: explainText(request, detailed),
-              detail: detailed,
-              context: request.context,
-            };
-          })()
-        : {}),
+      decision: detailed.decision,
+      decidedBy: decidedBy(detailed),
+      message: accessDeniedMessage(request, detailed),
+      explanation: explainText(request, detailed),
+      detail: detailed,
+      context: request.context,
     });
   }
 }

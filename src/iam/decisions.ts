@@ -34,6 +34,9 @@ export function decidedBy(result: { matchedStatements: readonly MatchedStatement
   return first ? `${first.sourcePolicyId}#${first.sid ?? first.index}` : undefined;
 }
 
+/** What a caller records: the log names it (`id`) when the caller does not, and keeps time as given. */
+export type NewDecision = Omit<DecisionRecord, "id" | "time"> & { id?: string; time: Date | string };
+
 export interface DecisionQuery {
   principal?: string;
   action?: string;
@@ -53,27 +56,35 @@ const MIGRATIONS = [
      record TEXT NOT NULL
    );
    CREATE INDEX decisions_principal ON decisions (principal);`,
+  // One row per flushed batch (a JSON array of records, oldest first): a row per decision cost more
+  // than the authorization it recorded.
+  // `skip`: how many of the batch's oldest records were dropped by the bound.
+  `CREATE TABLE decision_batches (
+     seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, skip INTEGER NOT NULL DEFAULT 0, records TEXT NOT NULL);
+   INSERT INTO decision_batches (count, records)
+     SELECT count(*), json_group_array(json(record)) FROM (SELECT record FROM decisions ORDER BY seq)
+     HAVING count(*) > 0;
+   DROP TABLE decisions;`,
 ];
 
 export class DecisionLog {
   readonly #store: Store;
   readonly #max: number;
-  #pending: DecisionRecord[] = [];
+  #pending: NewDecision[] = [];
   #timer: NodeJS.Timeout | undefined;
-  readonly #insert;
-  readonly #trim;
+  /** records in the table, as far as this writer knows (it is the only one) */
+  #stored: number;
 
   constructor(store: Store, options: { max?: number } = {}) {
     this.#store = store;
     this.#max = options.max ?? 10_000;
     store.migrate("decisions", MIGRATIONS);
-    this.#insert = store.db.prepare(
-      "INSERT INTO decisions (id, time, principal, action, decision, record) VALUES (?, ?, ?, ?, ?, ?)",
-    );
-    this.#trim = store.db.prepare("DELETE FROM decisions WHERE seq <= (SELECT MAX(seq) FROM decisions) - ?");
+    this.#stored =
+      store.db.prepare<[], { n: number | null }>("SELECT sum(count) AS n FROM decision_batches").get()?.n ??
+      0;
   }
 
-  record(record: DecisionRecord): void {
+  record(record: NewDecision): void {
     this.#pending.push(record);
     this.#timer ??= setTimeout(() => this.flush(), 50);
   }
@@ -86,11 +97,36 @@ export class DecisionLog {
     const batch = this.#pending;
     this.#pending = [];
     this.#store.tx(() => {
-      for (const r of batch) {
-        this.#insert.run(r.id, r.time, r.principal, r.action, r.decision, JSON.stringify(r));
-      }
-      this.#trim.run(this.#max);
+      this.#store
+        .prepared("INSERT INTO decision_batches (count, records) VALUES (?, ?)")
+        .run(batch.length, encodeBatch(batch));
+      this.#stored += batch.length;
+      if (this.#stored > this.#max) this.#trim();
     });
+  }
+
+  /** Drops the records beyond the newest `max`: whole batches, and the oldest part of the boundary one. */
+  #trim(): void {
+    const rows = this.#store
+      .prepared("SELECT seq, count, skip FROM decision_batches ORDER BY seq DESC")
+      .all() as { seq: number; count: number; skip: number }[];
+    let kept = 0;
+    for (const row of rows) {
+      const live = row.count - row.skip;
+      if (kept + live > this.#max) {
+        const keep = this.#max - kept;
+        this.#store.prepared("DELETE FROM decision_batches WHERE seq < ?").run(row.seq);
+        if (keep === 0) this.#store.prepared("DELETE FROM decision_batches WHERE seq = ?").run(row.seq);
+        else
+          this.#store
+            .prepared("UPDATE decision_batches SET skip = ? WHERE seq = ?")
+            .run(row.count - keep, row.seq);
+        kept += keep;
+        break;
+      }
+      kept += live;
+    }
+    this.#stored = kept;
   }
 
   /** Newest first. */
@@ -103,25 +139,129 @@ export class DecisionLog {
 /** Reads the log straight from a state's database (the CLI, with or without a running twin). */
 export function readDecisions(store: Store, q: DecisionQuery = {}): DecisionRecord[] {
   store.migrate("decisions", MIGRATIONS);
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (q.principal) {
-    where.push("principal LIKE ?");
-    args.push(`%${q.principal}%`);
+  const principal = q.principal?.toLowerCase();
+  const action = q.action?.toLowerCase();
+  const limit = Math.min(Math.max(q.limit ?? 100, 1), 10_000);
+  const matches = (r: Pick<DecisionRecord, "principal" | "action" | "decision">) =>
+    (principal === undefined || r.principal.toLowerCase().includes(principal)) &&
+    (action === undefined || r.action.toLowerCase() === action) &&
+    (q.denied ? r.decision !== "allowed" : q.decision === undefined || r.decision === q.decision);
+  const out: DecisionRecord[] = [];
+  const batches = store.db
+    .prepare<[], { seq: number; skip: number; records: string }>(
+      "SELECT seq, skip, records FROM decision_batches ORDER BY seq DESC",
+    )
+    .iterate();
+  for (const { seq, skip, records } of batches) {
+    decodeBatch(seq, skip, records, matches, limit - out.length, out);
+    if (out.length >= limit) {
+      batches.return?.();
+      break;
+    }
   }
-  if (q.action) {
-    where.push("lower(action) = lower(?)");
-    args.push(q.action);
+  return out;
+}
+
+// A batch is stored as {s: strings, r: rows}: each row names its repeated strings (principal, action,
+// resource…) by index into `s`, which makes a batch about a third of its records' JSON.
+// Row: [epoch ms, service, operation, requestId, principal, action, resource, decision, decidedBy | -1,
+//       id | 0 (when the caller named it), {message, explanation, detail, context} (when any)].
+interface EncodedBatch {
+  s: string[];
+  r: unknown[][];
+}
+
+function encodeBatch(batch: readonly NewDecision[]): string {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const ref = (v: string): number => {
+    let i = index.get(v);
+    if (i === undefined) {
+      i = strings.push(v) - 1;
+      index.set(v, i);
+    }
+    return i;
+  };
+  const rows = batch.map((r) => {
+    const row: unknown[] = [
+      typeof r.time === "string" ? Date.parse(r.time) : r.time.getTime(),
+      ref(r.service),
+      ref(r.operation),
+      r.requestId,
+      ref(r.principal),
+      ref(r.action),
+      ref(r.resource),
+      ref(r.decision),
+      r.decidedBy === undefined ? -1 : ref(r.decidedBy),
+    ];
+    const extra =
+      r.message !== undefined ||
+      r.explanation !== undefined ||
+      r.detail !== undefined ||
+      r.context !== undefined
+        ? { message: r.message, explanation: r.explanation, detail: r.detail, context: r.context }
+        : undefined;
+    if (r.id !== undefined || extra !== undefined) row.push(r.id ?? 0);
+    if (extra !== undefined) row.push(extra);
+    return row;
+  });
+  return JSON.stringify({ s: strings, r: rows } satisfies EncodedBatch);
+}
+
+/** Appends the batch's matching records to `out`, newest first, at most `room` of them. */
+function decodeBatch(
+  seq: number,
+  skip: number,
+  text: string,
+  matches: (r: Pick<DecisionRecord, "principal" | "action" | "decision">) => boolean,
+  room: number,
+  out: DecisionRecord[],
+): void {
+  const parsed = JSON.parse(text) as EncodedBatch | DecisionRecord[];
+  if (Array.isArray(parsed)) {
+    // written before batches were encoded (migrated from the one-row-per-record table)
+    for (let i = parsed.length - 1; i >= skip && room > 0; i--) {
+      if (matches(parsed[i]!)) {
+        out.push(parsed[i]!);
+        room--;
+      }
+    }
+    return;
   }
-  if (q.denied) where.push("decision != 'allowed'");
-  else if (q.decision) {
-    where.push("decision = ?");
-    args.push(q.decision);
+  const { s, r: rows } = parsed;
+  for (let i = rows.length - 1; i >= skip && room > 0; i--) {
+    const row = rows[i] as [
+      number,
+      number,
+      number,
+      string,
+      number,
+      number,
+      number,
+      number,
+      number,
+      unknown?,
+      object?,
+    ];
+    const head = {
+      principal: s[row[4]]!,
+      action: s[row[5]]!,
+      decision: s[row[7]] as DecisionRecord["decision"],
+    };
+    if (!matches(head)) continue;
+    const record: DecisionRecord = {
+      id: typeof row[9] === "string" ? row[9] : `${seq}.${i}`,
+      time: new Date(row[0]).toISOString(),
+      service: s[row[1]]!,
+      operation: s[row[2]]!,
+      requestId: row[3],
+      ...head,
+      resource: s[row[6]]!,
+    };
+    if (row[8] >= 0) record.decidedBy = s[row[8]]!;
+    // JSON drops the extras' undefined members, so only what was recorded comes back
+    if (row[10] !== undefined) Object.assign(record, row[10]);
+    out.push(record);
+    room--;
   }
-  const sql = `SELECT record FROM decisions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
-  args.push(Math.min(Math.max(q.limit ?? 100, 1), 10_000));
-  return store.db
-    .prepare<(string | number)[], { record: string }>(sql)
-    .all(...args)
-    .map((row) => JSON.parse(row.record) as DecisionRecord);
 }

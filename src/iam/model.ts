@@ -72,4 +72,9 @@ export interface IamDirectory {
   identityPolicies(kind: "user" | "role", name: string): NamedDocument[];
   /** the default version of a managed policy (customer or AWS managed) */
   managedPolicyDocument(arn: string): NamedDocument | undefined;
+  /**
+   * Changes with every IAM write; undefined inside a transaction, where reads may see writes that
+   * could still roll back, so nothing read there may be cached.
+   */
+  generation(): number | undefined;
 }

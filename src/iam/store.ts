@@ -125,6 +125,8 @@ export class IamStore implements IamDirectory {
    * write can never leave a cached value behind.
    */
   readonly #cache = new Map<string, unknown>();
+  /** bumped by every write, so caches built on this directory know when they are stale */
+  #generation = 0;
 
   constructor(store: Store, accountId: string) {
     this.store = store;
@@ -270,10 +272,15 @@ export class IamStore implements IamDirectory {
       const run = statement.run.bind(statement) as (...args: unknown[]) => Database.RunResult;
       (statement as { run: unknown }).run = (...args: unknown[]) => {
         this.#cache.clear();
+        this.#generation++;
         return run(...args);
       };
     }
     this.#seedAwsManagedPolicies();
+  }
+
+  generation(): number | undefined {
+    return this.store.db.inTransaction ? undefined : this.#generation;
   }
 
   #cached<T>(key: string, load: () => T): T {

@@ -41,7 +41,9 @@ describe("DecisionLog", () => {
       log.query({ limit: 100 }).map((r) => r.id),
       ["id-12", "id-11", "id-10", "id-9", "id-8"],
     );
-    const rows = store.db.prepare("SELECT COUNT(*) AS n FROM decisions").get() as { n: number };
+    const rows = store.db.prepare("SELECT sum(count - skip) AS n FROM decision_batches").get() as {
+      n: number;
+    };
     assert.equal(rows.n, 5);
     // The bound holds across batches too.
     for (let n = 13; n <= 20; n++) {
@@ -82,6 +84,34 @@ describe("DecisionLog", () => {
       assert.equal(latest?.explanation, "Sid NeverOther denies");
     } finally {
       cli.close();
+    }
+  });
+
+  it("keeps the records a state written before batching holds (schema version 1)", async () => {
+    const old = await tempDir();
+    const s1 = openStore(old);
+    try {
+      s1.db.exec(`CREATE TABLE decisions (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, time TEXT NOT NULL, principal TEXT NOT NULL,
+         action TEXT NOT NULL, decision TEXT NOT NULL, record TEXT NOT NULL);
+       INSERT INTO schema_versions (component, version) VALUES ('decisions', 1);`);
+      const insert = s1.db.prepare(
+        "INSERT INTO decisions (id, time, principal, action, decision, record) VALUES (?, ?, ?, ?, ?, ?)",
+      );
+      for (const n of [1, 2, 3]) {
+        const r = record(n);
+        insert.run(r.id, r.time, r.principal, r.action, r.decision, JSON.stringify(r));
+      }
+      const log = new DecisionLog(s1);
+      log.record(record(4));
+      assert.deepEqual(
+        log.query().map((r) => r.id),
+        ["id-4", "id-3", "id-2", "id-1"],
+      );
+      assert.deepEqual(log.query({ denied: true })[0], record(4));
+    } finally {
+      s1.close();
+      await rm(old, { recursive: true, force: true });
     }
   });
 });

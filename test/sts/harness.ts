@@ -75,7 +75,7 @@ export async function harness(options: { oidc?: OidcOptions; sts?: StsOptions } 
     decisions,
     ...(options.sts ? { options: options.sts } : {}),
   });
-  const authorize = createAuthorizer({ directory: iam, decisions, ids: randomIds });
+  const authorize = createAuthorizer({ directory: iam, decisions });
   iam.insertOidcProvider({
     Url: GH,
     Arn: PROVIDER_ARN,

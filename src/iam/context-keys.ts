@@ -1,0 +1,24 @@
+// The request context keys a policy can read: condition keys and the policy variables in its
+// resources and condition values. A decision depends on the context only through these keys, which
+// is what lets the authorizer reuse a decision for requests that agree on them.
+import type { ParsedPolicy } from "./policy.ts";
+import type { Template } from "./variables.ts";
+
+/** Lower-cased keys the policy reads; `${*}`, `${?}` and `${$}` read none. */
+export function contextKeysRead(policy: ParsedPolicy): Set<string> {
+  const keys = new Set<string>();
+  const add = (t: Template) => {
+    for (const part of t.parts ?? []) if (part.kind === "var" && part.key !== "") keys.add(part.key);
+  };
+  for (const s of policy.statements) {
+    for (const p of s.resource?.patterns ?? []) add(p.id);
+    for (const c of s.conditions) {
+      keys.add(c.key);
+      for (const v of c.values) {
+        add(v.template);
+        for (const t of v.arn?.templates ?? []) add(t);
+      }
+    }
+  }
+  return keys;
+}
