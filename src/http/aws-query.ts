@@ -22,6 +22,7 @@ export function parseForm(text: string): Map<string, string> {
 }
 
 function decodeFormComponent(s: string): string {
+  if (!s.includes("%") && !s.includes("+")) return s;
   const plus = s.replace(/\+/g, " ");
   const bad = /%(?![0-9A-Fa-f]{2})(.{0,2})/.exec(plus);
   if (bad) {
@@ -98,11 +99,17 @@ function normalise(node: unknown): unknown {
   return obj;
 }
 
+const XML_ENTITY: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+const XML_SPECIAL = /[&<>"']/;
+
 export function escapeXml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[c]};`,
-  );
+  return XML_SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => XML_ENTITY[c]!) : s;
 }
 
 /** Serialises an operation result: arrays as `<member>`, dates as ISO 8601, maps as entry/key/value. */

@@ -1,5 +1,5 @@
-// Reads a request body with a hard limit, hashing it as it arrives (SigV4 needs the body's SHA-256).
-import { createHash } from "node:crypto";
+// Reads a request body with a hard limit and hashes it (SigV4 needs the body's SHA-256).
+import { hash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { AwsError } from "./aws-error.ts";
 
@@ -11,29 +11,47 @@ export interface ReadBody {
   sha256: string;
 }
 
-export async function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<ReadBody> {
+export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<ReadBody> {
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw tooLarge(limit);
-  const hash = createHash("sha256");
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const fail = (err: unknown) => {
+      done();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         // Stop reading: the connection is closed after the error response is written.
+        fail(tooLarge(limit));
         req.destroy();
-        throw tooLarge(limit);
+        return;
       }
-      hash.update(chunk);
       chunks.push(chunk);
-    }
-  } catch (err) {
+    };
+    const onEnd = () => {
+      done();
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      resolve({ bytes, sha256: hash("sha256", bytes, "hex") });
+    };
     // A client that hangs up mid-body is the client's failure, not an internal one (nothing to log).
-    if ((err as NodeJS.ErrnoException).code === "ECONNRESET") throw incompleteBody();
-    throw err;
-  }
-  return { bytes: Buffer.concat(chunks, size), sha256: hash.digest("hex") };
+    const onError = (err: NodeJS.ErrnoException) => fail(err.code === "ECONNRESET" ? incompleteBody() : err);
+    const onClose = () => {
+      if (!req.complete) fail(incompleteBody());
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
 }
 
 /** S3's name for a body shorter than its Content-Length (no one receives it: the client is gone). */

@@ -1,7 +1,7 @@
 // Server-side AWS Signature Version 4 verification (header and presigned-query forms): a pure function.
 // Spec: sigv4.md; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import { AuthError, authErrors } from "./aws-error.ts";
 import {
   canonicalHeaders,
@@ -146,7 +146,8 @@ export function verifySigV4(
       `Date must be in ISO-8601 'basic format'. Got '${parts.rawDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
     );
   }
-  const requestDateTime = formatAmzDate(requestDate);
+  // X-Amz-Date was parsed from exactly this form; a Date header is re-written into it
+  const requestDateTime = parts.fromDateHeader ? formatAmzDate(requestDate) : parts.rawDate;
   const expires = parts.rawExpires === undefined ? undefined : parseExpires(parts.rawExpires);
 
   // 5. host must be signed
@@ -200,7 +201,7 @@ export function verifySigV4(
     payloadHash,
   });
   const scope = `${scopeDate}/${region}/${service}/${TERMINATOR}`;
-  const stringToSign = [ALGORITHM, requestDateTime, scope, sha256Hex(creq)].join("\n");
+  const stringToSign = `${ALGORITHM}\n${requestDateTime}\n${scope}\n${sha256Hex(creq)}`;
   const expected = signatureOf(credential.secretAccessKey, scopeDate, region, service, stringToSign);
   if (!sameText(expected, parts.signature)) {
     const withDetails =
@@ -493,7 +494,7 @@ function hmac(key: string | Buffer, data: string): Buffer {
 }
 
 function sha256Hex(data: string): string {
-  return createHash("sha256").update(data, "utf8").digest("hex");
+  return hash("sha256", data, "hex");
 }
 
 /** Constant-time string comparison; lengths are compared first because timingSafeEqual needs equal sizes. */

@@ -55,14 +55,14 @@ function lowerCamel(name: string): string {
 }
 
 function problemsFor(member: string, value: unknown, c: Constraint): string[] {
-  const at = `at '${lowerCamel(member)}'`;
+  const at = () => `at '${lowerCamel(member)}'`;
   if (value === undefined || value === null) {
-    return c.required ? [`Value null ${at} failed to satisfy constraint: Member must not be null`] : [];
+    return c.required ? [`Value null ${at()} failed to satisfy constraint: Member must not be null`] : [];
   }
   const out: string[] = [];
   const shown = (v: unknown) => (Array.isArray(v) ? `[${v.join(", ")}]` : String(v));
   const fail = (what: string) =>
-    out.push(`Value '${shown(value)}' ${at} failed to satisfy constraint: ${what}`);
+    out.push(`Value '${shown(value)}' ${at()} failed to satisfy constraint: ${what}`);
   const type = c.type ?? "string";
   if (type === "integer") {
     const n = Number(value);
@@ -96,9 +96,12 @@ export function checkInput(
   input: OperationInput,
   spec: Record<string, Constraint & { required?: boolean }>,
 ): void {
-  const problems: string[] = [];
-  for (const [member, c] of Object.entries(spec)) problems.push(...problemsFor(member, input[member], c));
-  if (problems.length > 0) throw new ValidationError(problems);
+  let problems: string[] | undefined;
+  for (const member in spec) {
+    const found = problemsFor(member, input[member], spec[member]!);
+    if (found.length > 0) (problems ??= []).push(...found);
+  }
+  if (problems !== undefined) throw new ValidationError(problems);
 }
 
 // Input members whose shape is a list or structure, across every IAM operation
@@ -150,8 +153,14 @@ export function wellShapedInput(input: OperationInput): OperationInput {
 
 /** `required(shapes.roleName)` */
 export function required(c: Constraint): Constraint {
-  return { ...c, required: true };
+  let r = requiredForms.get(c);
+  if (r === undefined) {
+    r = { ...c, required: true };
+    requiredForms.set(c, r);
+  }
+  return r;
 }
+const requiredForms = new WeakMap<Constraint, Constraint>();
 
 /** A query-protocol list member: absent → [], a lone value → [value]. */
 export function listOf<T = string>(value: unknown): T[] {
