@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
         identity = await verifyWebIdentityToken(token, {
           accountId,
           iam,
-          keyResolver: new KeyResolver({ local: { [issuer.iss]: () => issuer.jwks() } }),
+          keyResolver: new KeyResolver({ local: { [issuer.iss]: (fresh) => issuer.jwks(fresh) } }),
           now,
         });
       } catch (err) {

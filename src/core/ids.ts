@@ -1,12 +1,13 @@
 // Identifier generation in AWS's shapes. Randomness comes from node:crypto; tests that need fixed
 // ids pass their own generator.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { randomBytesPooled } from "./random.ts";
 
 const upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const base62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 function randomFrom(alphabet: string, length: number): string {
-  const bytes = randomBytes(length);
+  const bytes = randomBytesPooled(length);
   let out = "";
   for (let i = 0; i < length; i++) out += alphabet[bytes[i]! % alphabet.length];
   return out;
@@ -29,7 +30,7 @@ export const randomIds: IdGenerator = {
   uniqueId: (prefix) => prefix + randomFrom(upperAlnum, 16),
   secret: () => randomFrom(base62 + "+/", 40),
   hex: (length) =>
-    randomBytes(Math.ceil(length / 2))
+    randomBytesPooled(Math.ceil(length / 2))
       .toString("hex")
       .slice(0, length),
   uuid: () => randomUUID(),

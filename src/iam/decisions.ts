@@ -105,28 +105,30 @@ export class DecisionLog {
     });
   }
 
-  /** Drops the records beyond the newest `max`: whole batches, and the oldest part of the boundary one. */
+  /** Drops the oldest records beyond the newest `max`: whole batches, and the oldest part of the boundary one. */
   #trim(): void {
-    const rows = this.#store
-      .prepared("SELECT seq, count, skip FROM decision_batches ORDER BY seq DESC")
-      .all() as { seq: number; count: number; skip: number }[];
-    let kept = 0;
-    for (const row of rows) {
+    let excess = this.#stored - this.#max;
+    const oldest = this.#store
+      .prepared("SELECT seq, count, skip FROM decision_batches ORDER BY seq")
+      .iterate() as IterableIterator<{ seq: number; count: number; skip: number }>;
+    const drop: number[] = [];
+    let cut: { seq: number; skip: number } | undefined;
+    for (const row of oldest) {
       const live = row.count - row.skip;
-      if (kept + live > this.#max) {
-        const keep = this.#max - kept;
-        this.#store.prepared("DELETE FROM decision_batches WHERE seq < ?").run(row.seq);
-        if (keep === 0) this.#store.prepared("DELETE FROM decision_batches WHERE seq = ?").run(row.seq);
-        else
-          this.#store
-            .prepared("UPDATE decision_batches SET skip = ? WHERE seq = ?")
-            .run(row.count - keep, row.seq);
-        kept += keep;
-        break;
+      if (live <= excess) {
+        drop.push(row.seq);
+        excess -= live;
+      } else {
+        if (excess > 0) cut = { seq: row.seq, skip: row.skip + excess };
+        excess = 0;
       }
-      kept += live;
+      if (excess === 0) break;
     }
-    this.#stored = kept;
+    oldest.return?.();
+    if (drop.length > 0) this.#store.prepared("DELETE FROM decision_batches WHERE seq <= ?").run(drop.at(-1));
+    if (cut)
+      this.#store.prepared("UPDATE decision_batches SET skip = ? WHERE seq = ?").run(cut.skip, cut.seq);
+    this.#stored = this.#max;
   }
 
   /** Newest first. */
@@ -162,18 +164,38 @@ export function readDecisions(store: Store, q: DecisionQuery = {}): DecisionReco
   return out;
 }
 
-// A batch is stored as {s: strings, r: rows}: each row names its repeated strings (principal, action,
-// resource…) by index into `s`, which makes a batch about a third of its records' JSON.
+// A batch is stored as {s: strings, o: objects, r: rows}: each row names its repeated strings
+// (principal, action, resource…) by index into `s`, which makes a batch about a third of its records'
+// JSON. Objects inside a context (a web identity token's claims) are kept once per batch in `o`,
+// named `{"$o": i}` where they appear: a job presents the same token, parsed once, many times.
 // Row: [epoch ms, service, operation, requestId, principal, action, resource, decision, decidedBy | -1,
 //       id | 0 (when the caller named it), {message, explanation, detail, context} (when any)].
 interface EncodedBatch {
   s: string[];
+  o?: unknown[];
   r: unknown[][];
 }
 
 function encodeBatch(batch: readonly NewDecision[]): string {
   const strings: string[] = [];
   const index = new Map<string, number>();
+  const objects: unknown[] = [];
+  const objectIndex = new Map<object, number>();
+  const context = (ctx: Record<string, unknown>): Record<string, unknown> => {
+    let out = ctx;
+    for (const k in ctx) {
+      const v = ctx[k];
+      if (typeof v !== "object" || v === null || Array.isArray(v)) continue;
+      let i = objectIndex.get(v);
+      if (i === undefined) {
+        i = objects.push(v) - 1;
+        objectIndex.set(v, i);
+      }
+      if (out === ctx) out = { ...ctx };
+      out[k] = { $o: i };
+    }
+    return out;
+  };
   const ref = (v: string): number => {
     let i = index.get(v);
     if (i === undefined) {
@@ -199,13 +221,20 @@ function encodeBatch(batch: readonly NewDecision[]): string {
       r.explanation !== undefined ||
       r.detail !== undefined ||
       r.context !== undefined
-        ? { message: r.message, explanation: r.explanation, detail: r.detail, context: r.context }
+        ? {
+            message: r.message,
+            explanation: r.explanation,
+            detail: r.detail,
+            context: r.context && context(r.context),
+          }
         : undefined;
     if (r.id !== undefined || extra !== undefined) row.push(r.id ?? 0);
     if (extra !== undefined) row.push(extra);
     return row;
   });
-  return JSON.stringify({ s: strings, r: rows } satisfies EncodedBatch);
+  const encoded: EncodedBatch = { s: strings, r: rows };
+  if (objects.length > 0) encoded.o = objects;
+  return JSON.stringify(encoded);
 }
 
 /** Appends the batch's matching records to `out`, newest first, at most `room` of them. */
@@ -228,7 +257,7 @@ function decodeBatch(
     }
     return;
   }
-  const { s, r: rows } = parsed;
+  const { s, o, r: rows } = parsed;
   for (let i = rows.length - 1; i >= skip && room > 0; i--) {
     const row = rows[i] as [
       number,
@@ -260,7 +289,16 @@ function decodeBatch(
     };
     if (row[8] >= 0) record.decidedBy = s[row[8]]!;
     // JSON drops the extras' undefined members, so only what was recorded comes back
-    if (row[10] !== undefined) Object.assign(record, row[10]);
+    if (row[10] !== undefined) {
+      const extra = row[10] as { context?: Record<string, unknown> };
+      if (extra.context && o) {
+        for (const k in extra.context) {
+          const ref = (extra.context[k] as { $o?: unknown } | null)?.$o;
+          if (typeof ref === "number") extra.context[k] = o[ref];
+        }
+      }
+      Object.assign(record, extra);
+    }
     out.push(record);
     room--;
   }

@@ -611,8 +611,10 @@ export class IamStore implements IamDirectory {
   // ---- OIDC providers ----
 
   getOidcProvider(url: string): OidcProvider | undefined {
-    const row = this.#q.oidc.get(url);
-    return row && this.#oidc(row);
+    return this.#cached(`oidc\0${url}`, () => {
+      const row = this.#q.oidc.get(url);
+      return row && this.#oidc(row);
+    });
   }
 
   getOidcProviderByArn(arn: string): OidcProvider | undefined {

@@ -34,7 +34,7 @@ export function createOidc(store: Store, rt: TwinRuntime, options: OidcOptions =
   const issuer = new Issuer({ keys, clock: rt.clock, ids: rt.ids, customizations, options });
   const keyResolver = new KeyResolver({
     ...options.verification,
-    local: { [issuer.iss]: () => issuer.jwks() },
+    local: { [issuer.iss]: (fresh) => issuer.jwks(fresh) },
   });
   return { routes: oidcRoutes(issuer, customizations), issuer, customizations, keyResolver };
 }

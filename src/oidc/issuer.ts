@@ -164,8 +164,9 @@ export class Issuer {
     };
   }
 
-  async jwks(): Promise<{ keys: PublicJwk[] }> {
-    return { keys: await this.keys.publicKeys() };
+  /** `fresh: false`: the key file as read up to a second ago will do (token verification). */
+  async jwks(fresh = true): Promise<{ keys: PublicJwk[] }> {
+    return { keys: await this.keys.publicKeys(fresh) };
   }
 
   /** ACTIONS_ID_TOKEN_REQUEST_TOKEN: an HS256 token over the job, keyed by the state dir's secret. */

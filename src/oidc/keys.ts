@@ -42,6 +42,9 @@ export interface KeyStoreOptions {
   rotationOverlapSeconds?: number;
 }
 
+/** Token verification re-reads the key file at most this often (another process may rotate it). */
+const STAT_INTERVAL_MS = 1000;
+
 // Namespace for kid = UUIDv5(thumbprint): GitHub's namespace is unknown (github-oidc.md §3), this one is keyship's.
 const KID_NAMESPACE = "6f1d3a0e-5b2c-4c8e-9a57-0d7e2b1f4c33";
 
@@ -53,6 +56,8 @@ export class KeyStore {
   #file: KeyFile | undefined;
   /** inode and mtime of the loaded file: a rename by another process changes the inode */
   #stamp = "";
+  /** when the file was last stat'ed (performance.now()) */
+  #checkedAt = Number.NEGATIVE_INFINITY;
   #imported = new Map<string, CryptoKey>();
   #creating: Promise<void> | undefined;
 
@@ -66,7 +71,11 @@ export class KeyStore {
     return join(this.dir, "keys.json");
   }
 
-  #load(): KeyFile | undefined {
+  /** `fresh: false` reuses a file stat'ed less than STAT_INTERVAL_MS ago. */
+  #load(fresh = true): KeyFile | undefined {
+    const now = performance.now();
+    if (!fresh && this.#file && now - this.#checkedAt < STAT_INTERVAL_MS) return this.#file;
+    this.#checkedAt = now;
     let stamp: string;
     try {
       const st = statSync(this.#path);
@@ -92,8 +101,8 @@ export class KeyStore {
     this.#stamp = `${st.ino}:${st.mtimeMs}`;
   }
 
-  async #ensure(): Promise<KeyFile> {
-    const existing = this.#load();
+  async #ensure(fresh = true): Promise<KeyFile> {
+    const existing = this.#load(fresh);
     if (existing?.keys.some((k) => !k.retiredAt)) return existing;
     this.#creating ??= (async () => {
       const key = await newKey(this.#clock.now());
@@ -113,9 +122,12 @@ export class KeyStore {
     return { kid: current.kid, key: await this.#import(current) };
   }
 
-  /** Keys to publish: the current one and retired ones still inside their overlap. */
-  async publicKeys(): Promise<PublicJwk[]> {
-    const file = await this.#ensure();
+  /**
+   * Keys to publish: the current one and retired ones still inside their overlap (judged by the clock
+   * on every call). `fresh: false` accepts the file as stat'ed up to a second ago.
+   */
+  async publicKeys(fresh = true): Promise<PublicJwk[]> {
+    const file = await this.#ensure(fresh);
     const now = this.#clock.now().getTime();
     return file.keys
       .filter((k) => !k.retiredAt || Date.parse(k.retiredAt) + this.#overlapMs > now)

@@ -23,8 +23,25 @@ export interface ParsedJwt {
   payload: JWTPayload;
 }
 
-/** Three base64url segments with JSON header (carrying `alg`) and JSON object payload, or undefined. */
+/**
+ * Three base64url segments with JSON header (carrying `alg`) and JSON object payload, or undefined.
+ * The same token text gives the same (frozen) objects: a job presents its token more than once.
+ */
 export function parseJwt(token: string): ParsedJwt | undefined {
+  const hit = parsedTokens.get(token);
+  if (hit !== undefined) return hit;
+  const parsed = decodeJwtParts(token);
+  if (parsed !== undefined) {
+    if (parsedTokens.size >= MAX_PARSED) parsedTokens.clear();
+    parsedTokens.set(token, parsed);
+  }
+  return parsed;
+}
+
+const MAX_PARSED = 1024;
+const parsedTokens = new Map<string, ParsedJwt>();
+
+function decodeJwtParts(token: string): ParsedJwt | undefined {
   const parts = token.split(".");
   if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || !parts[0] || !parts[1]) {
     return undefined;
@@ -33,7 +50,7 @@ export function parseJwt(token: string): ParsedJwt | undefined {
     const header = decodeProtectedHeader(token) as JWSHeaderParameters;
     if (typeof header.alg !== "string") return undefined;
     const payload = decodeJwt(token);
-    return { header, payload };
+    return Object.freeze({ header: Object.freeze(header), payload: Object.freeze(payload) });
   } catch {
     return undefined;
   }
@@ -44,8 +61,11 @@ export type SignatureOutcome =
   | { ok: false; reason: "disallowed-algorithm" | "no-key" | "unreachable" | "bad-signature" | "malformed" };
 
 export interface KeyResolverOptions {
-  /** issuers served in this process (keyship's own): iss → its current JWKS */
-  local?: Record<string, () => Promise<JSONWebKeySet>>;
+  /**
+   * issuers served in this process (keyship's own): iss → its current JWKS; `fresh` asks for the key
+   * file as it is now, otherwise a view up to a second old will do
+   */
+  local?: Record<string, (fresh: boolean) => Promise<JSONWebKeySet>>;
   /** issuers mapped to a base URL that serves their discovery document (tests' loopback issuers) */
   remote?: Record<string, string>;
   /** fetch unmapped issuers from their own `iss` URL (`sts.webIdentity.allowNetwork`, default false) */
@@ -60,9 +80,11 @@ export interface KeyResolverOptions {
 
 type GetKey = CompactVerifyGetKey<CryptoKey>;
 
+const MAX_VERIFIED = 1024;
+
 /** Where the verification keys of each issuer come from. */
 export class KeyResolver {
-  readonly #local: Record<string, () => Promise<JSONWebKeySet>>;
+  readonly #local: Record<string, (fresh: boolean) => Promise<JSONWebKeySet>>;
   readonly #remote: Record<string, string>;
   readonly #allowNetwork: boolean;
   readonly #timeoutMs: number;
@@ -70,6 +92,13 @@ export class KeyResolver {
   readonly #discoveryMaxAgeMs: number;
   #localSets = new Map<string, { stamp: string; set: GetKey }>();
   #remoteSets = new Map<string, { at: number; set: GetKey }>();
+  /**
+   * Tokens whose signature checked out, with the key set that checked it. A byte-identical token is
+   * not checked again while its issuer's key set is that same set (any rotation, retirement or refetch
+   * replaces the set): the result could not differ. Envoy's JWT filter caches verified tokens alike.
+   * Claims (exp, aud…) are not covered: callers check them on every use.
+   */
+  #verified = new Map<string, GetKey>();
 
   constructor(options: KeyResolverOptions = {}) {
     this.#local = { ...options.local };
@@ -87,10 +116,10 @@ export class KeyResolver {
   }
 
   /** Verifies the token's signature with the key its `kid` names at `iss`. */
-  async verifySignature(token: string, iss: string): Promise<SignatureOutcome> {
-    let header: JWSHeaderParameters;
+  async verifySignature(token: string, iss: string, fresh = false): Promise<SignatureOutcome> {
+    let header = parseJwt(token)?.header;
     try {
-      header = decodeProtectedHeader(token) as JWSHeaderParameters;
+      header ??= decodeProtectedHeader(token) as JWSHeaderParameters;
     } catch {
       return { ok: false, reason: "malformed" };
     }
@@ -99,23 +128,29 @@ export class KeyResolver {
     }
     let getKey: GetKey | undefined;
     try {
-      getKey = await this.#keysFor(iss);
+      getKey = await this.#keysFor(iss, fresh);
     } catch {
       return { ok: false, reason: "unreachable" };
     }
     if (!getKey) return { ok: false, reason: "no-key" };
+    if (this.#verified.get(token) === getKey) return { ok: true };
     try {
       await compactVerify(token, getKey, { algorithms: [...ALLOWED_ALGORITHMS] });
+      if (this.#verified.size >= MAX_VERIFIED) this.#verified.clear();
+      this.#verified.set(token, getKey);
       return { ok: true };
     } catch (err) {
+      // An unknown kid may be a key rotated in by another process a moment ago: read the file again.
+      if (!fresh && err instanceof joseErrors.JWKSNoMatchingKey && this.#local[iss])
+        return this.verifySignature(token, iss, true);
       return { ok: false, reason: classify(err) };
     }
   }
 
-  async #keysFor(iss: string): Promise<GetKey | undefined> {
+  async #keysFor(iss: string, fresh: boolean): Promise<GetKey | undefined> {
     const local = this.#local[iss];
     if (local) {
-      const jwks = await local();
+      const jwks = await local(fresh);
       const stamp = jwks.keys.map((k) => k.kid ?? "").join(",");
       const cached = this.#localSets.get(iss);
       if (cached && cached.stamp === stamp) return cached.set;

@@ -128,7 +128,8 @@ function checkMember(rule: Omit<MemberRule, "name">, value: unknown, at: string,
     if (rule.max !== undefined && n > rule.max) fail(shown, `have value less than or equal to ${rule.max}`);
     return;
   }
-  const length = [...text].length;
+  // lengths count code points, as the model's do; only surrogate pairs make them differ from .length
+  const length = /[\uD800-\uDFFF]/.test(text) ? [...text].length : text.length;
   if (rule.minLength !== undefined && length < rule.minLength) {
     fail(shown, `have length greater than or equal to ${rule.minLength}`);
   }

@@ -114,4 +114,25 @@ describe("DecisionLog", () => {
       await rm(old, { recursive: true, force: true });
     }
   });
+
+  it("a token's claims shared by many records come back whole in each", () => {
+    const log = new DecisionLog(store, { max: 1000 });
+    const claims = { sub: "repo:o/r:ref:refs/heads/main", aud: "sts.amazonaws.com", nested: { a: [1, 2] } };
+    for (const n of [101, 102, 103]) {
+      log.record(record(n, { principal: "claims-test", context: { "x:sub": claims.sub, token: claims } }));
+    }
+    log.record(
+      record(104, { principal: "claims-test", context: { "x:sub": "other", token: { sub: "other" } } }),
+    );
+    const back = log.query({ principal: "claims-test" });
+    assert.deepEqual(
+      back.map((r) => r.context),
+      [
+        { "x:sub": "other", token: { sub: "other" } },
+        { "x:sub": claims.sub, token: claims },
+        { "x:sub": claims.sub, token: claims },
+        { "x:sub": claims.sub, token: claims },
+      ],
+    );
+  });
 });

@@ -64,6 +64,62 @@ describe("KeyStore", () => {
     );
   });
 
+  it("verification reads the key file at most once a second, but a new kid from a rotation at once", async () => {
+    const clock = new ManualClock();
+    const rotDir = await mkdtemp(join(tmpdir(), "keyship-keys-rot-"));
+    try {
+      const twinSide = new Issuer({ keys: new KeyStore(rotDir, { clock }), clock, ids: randomIds });
+      const iss = twinSide.iss;
+      const resolver = new KeyResolver({ local: { [iss]: (fresh) => twinSide.jwks(fresh) } });
+      const old = await twinSide.mint(job);
+      assert.deepEqual(await resolver.verifySignature(old, iss), { ok: true });
+      // Another process (keyship keys rotate, then keyship token) signs with a key born after that read.
+      const cli = new Issuer({ keys: new KeyStore(rotDir, { clock }), clock, ids: randomIds });
+      await cli.keys.rotate();
+      const fresh = await cli.mint(job);
+      assert.deepEqual(await resolver.verifySignature(fresh, iss), { ok: true });
+      assert.deepEqual(await resolver.verifySignature(old, iss), { ok: true });
+      // A kid no key file has is still refused after the re-read.
+      const stranger = new Issuer({ keys: new KeyStore(`${rotDir}-x`, { clock }), clock, ids: randomIds });
+      assert.deepEqual(await resolver.verifySignature(await stranger.mint(job), iss), {
+        ok: false,
+        reason: "no-key",
+      });
+      await rm(`${rotDir}-x`, { recursive: true, force: true });
+    } finally {
+      await rm(rotDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a token verified before is refused once its key is no longer published", async () => {
+    const clock = new ManualClock();
+    const retDir = await mkdtemp(join(tmpdir(), "keyship-keys-ret-"));
+    try {
+      const issuer = new Issuer({
+        keys: new KeyStore(retDir, { clock, rotationOverlapSeconds: 600 }),
+        clock,
+        ids: randomIds,
+      });
+      const resolver = new KeyResolver({ local: { [issuer.iss]: (fresh) => issuer.jwks(fresh) } });
+      const token = await issuer.mint(job);
+      assert.deepEqual(await resolver.verifySignature(token, issuer.iss), { ok: true });
+      await issuer.keys.rotate();
+      assert.deepEqual(await resolver.verifySignature(token, issuer.iss), { ok: true });
+      clock.advance(601_000);
+      assert.deepEqual(await resolver.verifySignature(token, issuer.iss), { ok: false, reason: "no-key" });
+      // A token differing in one signature character was never verified, whatever its twin's fate.
+      const fresh = await issuer.mint(job);
+      assert.deepEqual(await resolver.verifySignature(fresh, issuer.iss), { ok: true });
+      const flipped = fresh.slice(0, -2) + (fresh.at(-2) === "A" ? "B" : "A") + fresh.at(-1);
+      assert.deepEqual(await resolver.verifySignature(flipped, issuer.iss), {
+        ok: false,
+        reason: "bad-signature",
+      });
+    } finally {
+      await rm(retDir, { recursive: true, force: true });
+    }
+  });
+
   it("uuidV5 matches RFC 4122's DNS example", () => {
     // python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")
     assert.equal(
