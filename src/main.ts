@@ -73,16 +73,15 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   });
   services.push(sts.service);
   credentials.push(sts.credentials);
-  closers.push(() => sts.close());
 
   const ecr = createEcr({
     store,
     rt,
     authorize,
     // Re-resolved per registry request, so sources added later (STS sessions) count too.
-    resolveAccessKey: (id) => {
+    resolveAccessKey: (id, sessionToken) => {
       for (const source of credentials) {
-        const found = source.lookup(id);
+        const found = source.lookup(id, sessionToken);
         if (found) return found.principal;
       }
       return undefined;

@@ -19,6 +19,11 @@ export interface Principal {
   accessKeyId: string;
   /** present for role sessions (STS credentials) */
   session?: RoleSession;
+  /**
+   * the session token that authenticates a role session: it seals the session (sts/session-token.ts),
+   * so what hands the key id on (an ECR password) hands this on too, for any twin on the state to open
+   */
+  sessionToken?: string;
 }
 
 export interface RoleSession {
@@ -114,8 +119,10 @@ export interface RouteContext {
 
 /** Resolves an access key id to its secret and principal (IAM user keys, STS sessions). */
 export interface CredentialSource {
+  /** `sessionToken`: the one presented with a temporary key id, which may carry its session */
   lookup(
     accessKeyId: string,
+    sessionToken?: string,
   ): { secretAccessKey: string; sessionToken?: string; expiration?: Date; principal: Principal } | undefined;
 }
 

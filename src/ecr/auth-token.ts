@@ -11,6 +11,8 @@ export interface TokenClaims {
   region: string;
   /** expiry, epoch milliseconds */
   expiresAt: number;
+  /** the caller's session token, when a role session called (it seals the session: sts/session-token.ts) */
+  sessionToken?: string;
 }
 
 const PREFIX = "kst1";
@@ -21,7 +23,13 @@ export function newTokenSecret(): string {
 
 export function issueToken(secret: string, claims: TokenClaims): string {
   const body = Buffer.from(
-    JSON.stringify({ k: claims.accessKeyId, a: claims.accountId, r: claims.region, e: claims.expiresAt }),
+    JSON.stringify({
+      k: claims.accessKeyId,
+      a: claims.accountId,
+      r: claims.region,
+      e: claims.expiresAt,
+      ...(claims.sessionToken !== undefined ? { t: claims.sessionToken } : {}),
+    }),
   ).toString("base64url");
   return `${PREFIX}.${body}.${mac(secret, body)}`;
 }
@@ -40,11 +48,14 @@ export function verifyToken(secret: string, password: string): TokenClaims | und
       typeof c.k !== "string" ||
       typeof c.a !== "string" ||
       typeof c.r !== "string" ||
-      typeof c.e !== "number"
+      typeof c.e !== "number" ||
+      (c.t !== undefined && typeof c.t !== "string")
     ) {
       return undefined;
     }
-    return { accessKeyId: c.k, accountId: c.a, region: c.r, expiresAt: c.e };
+    const claims: TokenClaims = { accessKeyId: c.k, accountId: c.a, region: c.r, expiresAt: c.e };
+    if (typeof c.t === "string") claims.sessionToken = c.t;
+    return claims;
   } catch {
     return undefined;
   }

@@ -16,7 +16,7 @@ export interface EcrOptions {
   rt: TwinRuntime;
   authorize: Authorize;
   /** the principal behind an access key id (IAM user keys, STS sessions), undefined when it no longer resolves */
-  resolveAccessKey: (accessKeyId: string) => Principal | undefined;
+  resolveAccessKey: (accessKeyId: string, sessionToken?: string) => Principal | undefined;
   /** how repositoryUri/proxyEndpoint spell the registry (ecr-registry.md §1.2). Default "port-only":
    *  http://127.0.0.1:PORT, which needs no DNS; "subdomain" gives {acct}.dkr.ecr.{region}.localhost:PORT */
   registryHost?: RegistryHostStrategy;

@@ -46,7 +46,10 @@ export interface ImageSource {
    * password that authenticates as the principal owning `accessKeyId` (e.g. the task execution
    * role's session), so IAM decides the pull like any other.
    */
-  pullAccess(resolved: ResolvedImage, opts: { baseUrl: string; accessKeyId: string }): PullAccess;
+  pullAccess(
+    resolved: ResolvedImage,
+    opts: { baseUrl: string; accessKeyId: string; sessionToken?: string },
+  ): PullAccess;
 }
 
 // https://docs.aws.amazon.com/AmazonECR/latest/userguide/docker-pull-ecr-image.html
@@ -126,6 +129,7 @@ export function createImageSource(deps: {
         username: "AWS",
         password: issueToken(deps.tokenSecret, {
           accessKeyId: opts.accessKeyId,
+          ...(opts.sessionToken !== undefined ? { sessionToken: opts.sessionToken } : {}),
           accountId: resolved.repository.accountId,
           region: resolved.repository.region,
           expiresAt: expiresAt.getTime(),

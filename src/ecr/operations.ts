@@ -213,7 +213,13 @@ export function createEcrService(options: EcrApiOptions): Service {
       return {
         authorizationData: ids.map((id) => ({
           authorizationToken: Buffer.from(
-            `AWS:${issueToken(options.tokenSecret, { accessKeyId: p.accessKeyId, accountId: id, region: ctx.region, expiresAt: expiresAt.getTime() })}`,
+            `AWS:${issueToken(options.tokenSecret, {
+              accessKeyId: p.accessKeyId,
+              accountId: id,
+              region: ctx.region,
+              expiresAt: expiresAt.getTime(),
+              ...(p.sessionToken !== undefined ? { sessionToken: p.sessionToken } : {}),
+            })}`,
           ).toString("base64"),
           expiresAt,
           proxyEndpoint: registryEndpoint(ctx.baseUrl, options.registryHost, id, ctx.region),

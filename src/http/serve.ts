@@ -55,9 +55,9 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
     if (s.protocol === "query") queryServices.push(s);
   }
 
-  const lookup = (accessKeyId: string) => {
+  const lookup = (accessKeyId: string, sessionToken?: string) => {
     for (const source of options.credentials) {
-      const found = source.lookup(accessKeyId);
+      const found = source.lookup(accessKeyId, sessionToken);
       if (found) return found;
     }
     return undefined;
@@ -171,13 +171,18 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
         input = decodeQueryParams(params);
       }
 
-      const verified = verifySigV4(signed, (id): SigningCredential | undefined => lookup(id), {
-        now: r.now,
-        expectedService: service.name,
-      });
+      let signer: ReturnType<typeof lookup>;
+      const verified = verifySigV4(
+        signed,
+        (id, token): SigningCredential | undefined => {
+          signer = lookup(id, token);
+          return signer;
+        },
+        { now: r.now, expectedService: service.name },
+      );
       let principal: Principal | null = null;
       if (verified) {
-        principal = lookup(verified.accessKeyId)?.principal ?? null;
+        principal = signer?.principal ?? null;
         if (!principal) throw authErrors.invalidClientTokenId();
       } else if (!service.unsigned?.has(operation)) {
         throw authErrors.missingToken();

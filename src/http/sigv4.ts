@@ -33,7 +33,8 @@ export interface SigningCredential {
 }
 
 /** Resolves an access key id; undefined if unknown. An expired session → the verifier throws ExpiredToken. */
-export type CredentialLookup = (accessKeyId: string) => SigningCredential | undefined;
+/** `sessionToken`: as presented with the key id (temporary keys' tokens may carry their session). */
+export type CredentialLookup = (accessKeyId: string, sessionToken?: string) => SigningCredential | undefined;
 
 export interface VerifiedSignature {
   accessKeyId: string;
@@ -182,7 +183,7 @@ export function verifySigV4(
   checkScope({ scopeDate, region, service, terminator, requestDateTime }, options);
 
   // 9. credential lookup
-  const credential = lookup(accessKeyId);
+  const credential = lookup(accessKeyId, parts.sessionToken);
   if (!credential) throw authErrors.invalidClientTokenId();
   checkSessionToken(credential, parts.sessionToken, options.now);
 

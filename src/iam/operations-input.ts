@@ -96,12 +96,12 @@ export function checkInput(
   input: OperationInput,
   spec: Record<string, Constraint & { required?: boolean }>,
 ): void {
-  let problems: string[] | undefined;
+  const problems: string[] = [];
   for (const member in spec) {
     const found = problemsFor(member, input[member], spec[member]!);
-    if (found.length > 0) (problems ??= []).push(...found);
+    if (found.length > 0) problems.push(...found);
   }
-  if (problems !== undefined) throw new ValidationError(problems);
+  if (problems.length > 0) throw new ValidationError(problems);
 }
 
 // Input members whose shape is a list or structure, across every IAM operation

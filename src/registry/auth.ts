@@ -28,7 +28,7 @@ export function authenticate(
     /** the account and region this request's Host names */
     accountId: string;
     region: string;
-    resolveAccessKey: (accessKeyId: string) => Principal | undefined;
+    resolveAccessKey: (accessKeyId: string, sessionToken?: string) => Principal | undefined;
   },
 ): AuthOutcome {
   const m = authorization ? /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization) : null;
@@ -48,7 +48,7 @@ export function authenticate(
   if (claims.accountId !== opts.accountId || claims.region !== opts.region) {
     return { ok: false, status: 403, message: WRONG_REGISTRY_MESSAGE };
   }
-  const principal = opts.resolveAccessKey(claims.accessKeyId);
+  const principal = opts.resolveAccessKey(claims.accessKeyId, claims.sessionToken);
   // A key that no longer resolves (deleted, or a session past its end) is an expired token.
   if (!principal) return { ok: false, status: 403, message: EXPIRED_MESSAGE };
   if (principal.session && principal.session.expiration.getTime() <= opts.now.getTime()) {

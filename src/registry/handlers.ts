@@ -22,7 +22,7 @@ export interface RegistryDeps {
   rt: TwinRuntime;
   tokenSecret: string;
   authorize: Authorize;
-  resolveAccessKey: (accessKeyId: string) => Principal | undefined;
+  resolveAccessKey: (accessKeyId: string, sessionToken?: string) => Principal | undefined;
   /** "ecr": mount only when the account enabled BLOB_MOUNTING and the blob is referenced by an image
    *  in the source (ECR); "any": mount whatever is linked in the source (conformance runs) */
   mountPolicy?: "ecr" | "any";

@@ -66,8 +66,6 @@ export interface Sts {
   sessions: SessionStore;
   /** a service (ECS) assumes a role on its own behalf: trust policy decides, session minted (service-assume.ts) */
   assumeRoleForService: AssumeRoleForService;
-  /** writes pending sessions and closes the session connection */
-  close(): void;
 }
 
 const CHAINED_MAX_SECONDS = 3600;
@@ -156,7 +154,7 @@ export function createSts(deps: StsDeps): Sts {
     return seconds;
   }
 
-  function issue(ctx: RequestContext, session: RoleSession): Promise<StoredSession> {
+  function issue(ctx: RequestContext, session: RoleSession): StoredSession {
     return sessions.create(ctx.accountId, ctx.now, session);
   }
 
@@ -381,7 +379,6 @@ export function createSts(deps: StsDeps): Sts {
       sessions,
       ...(deps.decisions ? { decisions: deps.decisions } : {}),
     }),
-    close: () => sessions.close(),
   };
 }
 

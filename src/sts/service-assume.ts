@@ -127,7 +127,7 @@ export function createServiceAssume(deps: {
       chained: false,
       via: `AssumeRole by ${req.servicePrincipal}`,
     };
-    const stored = await sessions.create(rt.accountId, req.now, session);
+    const stored = sessions.create(rt.accountId, req.now, session);
     return { ok: true, session: stored, principal: principalOf(stored) };
   };
 }

@@ -1,16 +1,15 @@
-// STS role sessions: temporary credentials (ASIA key, secret, session token) persisted in SQLite,
-// and the CredentialSource the front door resolves them through. Record shape: sts.md §3.2.
+// STS role sessions: temporary credentials (ASIA key, secret, session token) and the CredentialSource
+// the front door resolves them through. Record shape: sts.md §3.2.
 //
-// The session token is kept as issued: the SigV4 verifier compares the presented token with it
-// (sigv4.md §7); the state dir is private to its user (0700).
-//
-// Durability: sessions are group-committed in the store (WAL, synchronous=NORMAL: see
-// store/sqlite.ts). A committed session is in the WAL before the credentials are returned, so it
-// survives the twin being killed (kill -9).
+// The session token seals the session itself (session-token.ts), as AWS's tokens carry theirs: issuing
+// a session writes nothing, and a restarted twin, even after `kill -9`, opens the token a client
+// presents. The SigV4 verifier still compares the presented token with the session's (sigv4.md §7).
+// States written before tokens were sealed keep their sessions in sts_sessions, read as before.
 import type { IdGenerator } from "../core/ids.ts";
 import { randomBytesPooled } from "../core/random.ts";
 import type { CredentialSource, Principal, RoleSession } from "../core/service.ts";
 import type { Store } from "../store/sqlite.ts";
+import { SessionSealer } from "./session-token.ts";
 
 const MIGRATIONS = [
   `CREATE TABLE sts_sessions (
@@ -73,103 +72,79 @@ export interface StoredSession {
 
 const MAX_CACHED_SESSIONS = 10_000;
 
-/** Sessions expired for longer than this are deleted when new ones are written. */
-const RETAIN_EXPIRED_MS = 24 * 3600_000;
-
 export class SessionStore implements CredentialSource {
-  readonly #store: Store;
   readonly #ids: Pick<IdGenerator, "secret">;
-  readonly #insert;
+  readonly #sealer: SessionSealer;
   readonly #get;
-  readonly #purge;
   /** hot path: every signed call by a session resolves its key */
   readonly #cache = new Map<string, StoredSession>();
-  #pending: { stored: StoredSession; resolve: (s: StoredSession) => void; reject: (e: unknown) => void }[] =
-    [];
 
   constructor(store: Store, ids: Pick<IdGenerator, "secret">) {
     this.#ids = ids;
     store.migrate("sts", MIGRATIONS);
-    const db = store.db;
-    this.#store = store;
-    this.#insert = db.prepare(
-      `INSERT INTO sts_sessions (access_key_id, secret_access_key, session_token, account_id, role_arn, role_id,
-         role_name, session_name, issued_at, expires_at, policy, policy_arns, tags, transitive_tag_keys,
-         source_identity, chained, via, web_identity)
-       VALUES (@access_key_id, @secret_access_key, @session_token, @account_id, @role_arn, @role_id, @role_name,
-         @session_name, @issued_at, @expires_at, @policy, @policy_arns, @tags, @transitive_tag_keys,
-         @source_identity, @chained, @via, @web_identity)`,
-    );
-    this.#get = db.prepare<[string], Row>("SELECT * FROM sts_sessions WHERE access_key_id = ?");
-    this.#purge = db.prepare("DELETE FROM sts_sessions WHERE expires_at < ?");
+    this.#sealer = SessionSealer.forStore(store);
+    this.#get = store.db.prepare<[string], Row>("SELECT * FROM sts_sessions WHERE access_key_id = ?");
   }
 
   /**
-   * Mints credentials for a session and records it durably before resolving. Concurrent calls are
-   * group-committed: one transaction (one fsync) for every session created in the same turn of the
-   * event loop, so durability costs one disk flush per batch rather than per request.
+   * Mints credentials for a session. The session token carries the session sealed (session-token.ts),
+   * so nothing is written: the credentials are valid on any twin serving this state, restarted or not.
    */
-  create(accountId: string, issuedAt: Date, session: RoleSession): Promise<StoredSession> {
-    const credentials: IssuedCredentials = {
-      AccessKeyId: temporaryKeyId(accountId),
-      SecretAccessKey: this.#ids.secret(),
-      SessionToken: sessionToken(),
-      Expiration: session.expiration,
+  create(accountId: string, issuedAt: Date, session: RoleSession): StoredSession {
+    const accessKeyId = temporaryKeyId(accountId);
+    const secretAccessKey = this.#ids.secret();
+    const stored: StoredSession = {
+      credentials: {
+        AccessKeyId: accessKeyId,
+        SecretAccessKey: secretAccessKey,
+        SessionToken: this.#sealer.seal({ accessKeyId, secretAccessKey, accountId, issuedAt, session }),
+        Expiration: session.expiration,
+      },
+      accountId,
+      issuedAt,
+      session,
     };
-    const stored = { credentials, accountId, issuedAt, session };
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ stored, resolve, reject });
-      // One commit per millisecond at most: under load a commit (~25 µs of WAL writes and locks)
-      // then serves a dozen sessions instead of two or three; alone, a call waits 1 ms.
-      if (this.#pending.length === 1) setImmediate(() => this.#flush());
-    });
-  }
-
-  #flush(): void {
-    const batch = this.#pending;
-    this.#pending = [];
-    if (batch.length === 0) return;
-    try {
-      const oldest = Math.min(...batch.map((b) => b.stored.issuedAt.getTime()));
-      this.#store.tx(() => {
-        this.#purge.run(oldest - RETAIN_EXPIRED_MS);
-        for (const { stored } of batch) this.#insert.run(toRow(stored));
-      });
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-      return;
-    }
-    for (const b of batch) {
-      this.#remember(b.stored);
-      b.resolve(b.stored);
-    }
-  }
-
-  /** Commits pending sessions; the store itself is closed by its owner. */
-  close(): void {
-    this.#flush();
-  }
-
-  get(accessKeyId: string): StoredSession | undefined {
-    const cached = this.#cache.get(accessKeyId);
-    if (cached) return cached;
-    if (!accessKeyId.startsWith("ASIA")) return undefined;
-    const row = this.#get.get(accessKeyId);
-    if (!row) return undefined;
-    const stored = fromRow(row);
     this.#remember(stored);
     return stored;
   }
 
-  /** Bounded: sessions are created by the thousand, and any one is read back from the table. */
+  /** The session of a key id: known, opened from the token presented with it, or (older states) stored. */
+  get(accessKeyId: string, sessionToken?: string): StoredSession | undefined {
+    const cached = this.#cache.get(accessKeyId);
+    if (cached) return cached;
+    if (!accessKeyId.startsWith("ASIA")) return undefined;
+    const opened = sessionToken === undefined ? undefined : this.#sealer.open(sessionToken, accessKeyId);
+    let stored: StoredSession | undefined;
+    if (opened) {
+      stored = {
+        credentials: {
+          AccessKeyId: accessKeyId,
+          SecretAccessKey: opened.secretAccessKey,
+          SessionToken: sessionToken!,
+          Expiration: opened.session.expiration,
+        },
+        accountId: opened.accountId,
+        issuedAt: opened.issuedAt,
+        session: opened.session,
+      };
+    } else {
+      // Sessions issued before tokens were sealed were written to this table.
+      const row = this.#get.get(accessKeyId);
+      if (row) stored = fromRow(row);
+    }
+    if (stored) this.#remember(stored);
+    return stored;
+  }
+
+  /** Bounded: sessions are created by the thousand, and any one can be opened again from its token. */
   #remember(stored: StoredSession): void {
     if (this.#cache.size >= MAX_CACHED_SESSIONS) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(stored.credentials.AccessKeyId, stored);
   }
 
   /** CredentialSource: expired sessions are returned with their expiration so the front door says ExpiredToken. */
-  lookup(accessKeyId: string) {
-    const s = this.get(accessKeyId);
+  lookup(accessKeyId: string, sessionToken?: string) {
+    const s = this.get(accessKeyId, sessionToken);
     if (!s) return undefined;
     return {
       secretAccessKey: s.credentials.SecretAccessKey,
@@ -191,35 +166,13 @@ export function principalOf(s: StoredSession): Principal {
     name: session.roleName,
     accessKeyId: s.credentials.AccessKeyId,
     session,
+    sessionToken: s.credentials.SessionToken,
   };
 }
 
 /** `arn:aws:sts::<A>:assumed-role/<RoleName>/<RoleSessionName>`: the role path is omitted (sts.md §3.1). */
 export function assumedRoleArn(accountId: string, roleName: string, sessionName: string): string {
   return `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
-}
-
-function toRow({ credentials, accountId, issuedAt, session }: StoredSession): Row {
-  return {
-    access_key_id: credentials.AccessKeyId,
-    secret_access_key: credentials.SecretAccessKey,
-    session_token: credentials.SessionToken,
-    account_id: accountId,
-    role_arn: session.roleArn,
-    role_id: session.roleId,
-    role_name: session.roleName,
-    session_name: session.sessionName,
-    issued_at: issuedAt.getTime(),
-    expires_at: session.expiration.getTime(),
-    policy: session.policy ?? null,
-    policy_arns: JSON.stringify(session.policyArns),
-    tags: JSON.stringify(session.tags),
-    transitive_tag_keys: JSON.stringify(session.transitiveTagKeys),
-    source_identity: session.sourceIdentity ?? null,
-    chained: session.chained ? 1 : 0,
-    via: session.via,
-    web_identity: session.webIdentity ? JSON.stringify(session.webIdentity) : null,
-  };
 }
 
 function fromRow(row: Row): StoredSession {
@@ -288,9 +241,4 @@ function base32(bytes: Buffer): string {
   }
   if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
   return out;
-}
-
-/** `IQoJb3JpZ2luX2Vj` + base64 of 32 random bytes, unpadded (sts.md §3.1). */
-function sessionToken(): string {
-  return `IQoJb3JpZ2luX2Vj${randomBytesPooled(32).toString("base64").replace(/=+$/, "")}`;
 }

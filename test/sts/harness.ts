@@ -141,7 +141,6 @@ export async function harness(options: { oidc?: OidcOptions; sts?: StsOptions } 
     },
     async close() {
       decisions.flush();
-      sts.close();
       store.close();
       await rm(dir, { recursive: true, force: true });
     },
