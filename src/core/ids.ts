@@ -4,7 +4,6 @@ import { randomUUID } from "node:crypto";
 import { randomBytesPooled } from "./random.ts";
 
 const upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const base62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 function randomFrom(alphabet: string, length: number): string {
   const bytes = randomBytesPooled(length);
@@ -28,7 +27,8 @@ export interface IdGenerator {
 export const randomIds: IdGenerator = {
   requestId: () => randomUUID(),
   uniqueId: (prefix) => prefix + randomFrom(upperAlnum, 16),
-  secret: () => randomFrom(base62 + "+/", 40),
+  // 30 random bytes are exactly 40 base64 characters, each uniform over [A-Za-z0-9+/]
+  secret: () => randomBytesPooled(30).toString("base64"),
   hex: (length) =>
     randomBytesPooled(Math.ceil(length / 2))
       .toString("hex")

@@ -211,9 +211,10 @@ const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
  * x = 2^47 | account << 7 | 7 random bits as 6 bytes, then 4 random bytes.
  */
 export function temporaryKeyId(accountId: string): string {
-  const x = (1n << 47n) | (BigInt(accountId) << 7n) | BigInt(randomBytesPooled(1)[0]! & 0x7f);
+  // 48 bits fit a double exactly: 2^47 + account·2^7 + r, with account < 10^12 < 2^40
+  const x = 2 ** 47 + Number(accountId) * 128 + (randomBytesPooled(1)[0]! & 0x7f);
   const bytes = Buffer.alloc(10);
-  bytes.writeUIntBE(Number(x), 0, 6);
+  bytes.writeUIntBE(x, 0, 6);
   randomBytesPooled(4).copy(bytes, 6);
   return `ASIA${base32(bytes)}`;
 }
