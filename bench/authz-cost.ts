@@ -16,7 +16,7 @@ const trust = JSON.stringify({
   ],
 });
 
-export async function runAuthzCostBench(seconds = 2, rounds = 3): Promise<Row[]> {
+export async function runAuthzCostBench(seconds = 2, rounds = 5): Promise<Row[]> {
   // Both twins run side by side and are measured in alternation, best round of each, so JIT
   // warm-up and the machine's other load do not favour either side.
   const twins = await Promise.all(
