@@ -70,6 +70,14 @@ export interface Sts {
 
 const CHAINED_MAX_SECONDS = 3600;
 
+const CALL_FACTS = ["sts:RoleSessionName", "aws:SourceIp", "aws:CurrentTime", "sts:SourceIdentity"];
+
+function callFacts(context: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k of CALL_FACTS) if (context[k] !== undefined) out[k] = context[k];
+  return out;
+}
+
 export function createSts(deps: StsDeps): Sts {
   const { rt, iam } = deps;
   const sessions = new SessionStore(deps.store, rt.ids);
@@ -107,7 +115,9 @@ export function createSts(deps: StsDeps): Sts {
             explanation: trustTrace(request, detailed),
           }
         : {}),
-      context: { ...request.context, ...extra },
+      // An allowance keeps the token's claims and the call's own facts; the condition keys derived
+      // from the claims are kept with a denial, where they explain it.
+      context: denied ? { ...request.context, ...extra } : { ...callFacts(request.context), ...extra },
     });
   }
 

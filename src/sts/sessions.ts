@@ -136,9 +136,12 @@ export class SessionStore implements CredentialSource {
     return stored;
   }
 
-  /** Bounded: sessions are created by the thousand, and any one can be opened again from its token. */
+  /**
+   * Bounded: sessions are created by the thousand, and any one can be opened again from its token.
+   * Cleared whole when full (evicting a Map's oldest entry one at a time walks its deleted slots).
+   */
   #remember(stored: StoredSession): void {
-    if (this.#cache.size >= MAX_CACHED_SESSIONS) this.#cache.delete(this.#cache.keys().next().value!);
+    if (this.#cache.size >= MAX_CACHED_SESSIONS) this.#cache.clear();
     this.#cache.set(stored.credentials.AccessKeyId, stored);
   }
 
