@@ -28,12 +28,20 @@ export interface LoadResult {
 export async function load(
   baseUrl: string,
   make: () => LoadRequest,
-  options: { seconds?: number; concurrency?: number; maxRequests?: number; expectStatus?: number } = {},
+  options: {
+    seconds?: number;
+    concurrency?: number;
+    maxRequests?: number;
+    expectStatus?: number;
+    /** every request made anew by `make` (the Node client): wrk replays one request */
+    varying?: boolean;
+  } = {},
 ): Promise<LoadResult> {
   const url = new URL(baseUrl);
   if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
     throw new Error("load: loopback targets only");
-  if (loadClient() === "wrk" && (options.seconds ?? 3) >= 1) return wrkLoad(url, make(), options);
+  if (loadClient() === "wrk" && !options.varying && (options.seconds ?? 3) >= 1)
+    return wrkLoad(url, make(), options);
   const seconds = options.seconds ?? 3;
   const concurrency = options.concurrency ?? 16;
   const maxRequests = options.maxRequests ?? 200_000;
