@@ -222,8 +222,13 @@ function clusterName(t: TaskRecord): string {
 
 function propagatedTags(svc: ServiceRecord, ecs: EcsStore, tdArn: string): { key: string; value: string }[] {
   const mode = svc.extra.propagateTags;
+  // a new array: the store's tag lists may be shared (cached) values
   const tags =
-    mode === "SERVICE" ? ecs.tags(svc.serviceArn) : mode === "TASK_DEFINITION" ? ecs.tags(tdArn) : [];
+    mode === "SERVICE"
+      ? [...ecs.tags(svc.serviceArn)]
+      : mode === "TASK_DEFINITION"
+        ? [...ecs.tags(tdArn)]
+        : [];
   if (svc.extra.enableECSManagedTags) {
     tags.push(
       { key: "aws:ecs:clusterName", value: svc.clusterArn.slice(svc.clusterArn.indexOf("/") + 1) },

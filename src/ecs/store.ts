@@ -1,5 +1,12 @@
 // ECS tables in the twin's SQLite store. Records are JSON documents beside the columns queries filter on;
 // callers wrap each mutating API call (and each scheduler tick's decision) in one `store.tx`.
+//
+// Reads of clusters, services and tags (what every Describe call and its authorization read) go
+// through a read-through cache. The twin is the only writer of these tables and every write below
+// goes through `#write`, which empties the cache; reads inside a transaction bypass it, so a value
+// written by a transaction that then rolls back is never cached. Cached values are shared between
+// callers, so they are frozen: code that edits a record reads it inside its write transaction.
+import type { Statement } from "better-sqlite3";
 import type { Store } from "../store/sqlite.ts";
 import type { Json, ServiceRecord, TaskRecord } from "./model.ts";
 
@@ -36,9 +43,13 @@ export interface TaskDefinitionRow {
   doc: Json;
 }
 
+/** Entries kept before the cache starts over: a bound, not a working-set size. */
+const MAX_CACHED = 10_000;
+
 export class EcsStore {
   readonly store: Store;
   #seq = 0;
+  readonly #cache = new Map<string, unknown>();
   constructor(store: Store) {
     this.store = store;
     store.migrate("ecs", MIGRATIONS);
@@ -54,8 +65,26 @@ export class EcsStore {
     return this.store.tx(fn);
   }
 
+  /** The statement for a write: every write empties the read cache first. */
+  #write(sql: string): Statement<unknown[]> {
+    this.#cache.clear();
+    return this.store.prepared(sql);
+  }
+
+  #cached<T>(key: string, load: () => T): T {
+    if (this.store.db.inTransaction) return load();
+    if (this.#cache.has(key)) return this.#cache.get(key) as T;
+    const value = deepFreeze(load());
+    if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
+    this.#cache.set(key, value);
+    return value;
+  }
+
   // clusters
   getCluster(arn: string): ClusterRow | undefined {
+    return this.#cached(`cluster ${arn}`, () => this.#loadCluster(arn));
+  }
+  #loadCluster(arn: string): ClusterRow | undefined {
     const r = this.store
       .prepared<[string], Omit<ClusterRow, "doc"> & { doc: string }>(
         "SELECT * FROM ecs_clusters WHERE arn = ?",
@@ -64,12 +93,10 @@ export class EcsStore {
     return r ? { ...r, doc: JSON.parse(r.doc) } : undefined;
   }
   putCluster(c: ClusterRow): void {
-    this.store
-      .prepared(
-        `INSERT INTO ecs_clusters (arn, name, status, created, doc) VALUES (?, ?, ?, ?, ?)
+    this.#write(
+      `INSERT INTO ecs_clusters (arn, name, status, created, doc) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
-      )
-      .run(c.arn, c.name, c.status, c.created, JSON.stringify(c.doc));
+    ).run(c.arn, c.name, c.status, c.created, JSON.stringify(c.doc));
   }
   listClusters(): ClusterRow[] {
     return this.store
@@ -88,20 +115,16 @@ export class EcsStore {
       )
       .get(family);
     const next = (row?.last_revision ?? 0) + 1;
-    this.store
-      .prepared(
-        "INSERT INTO ecs_families (family, last_revision) VALUES (?, ?) ON CONFLICT(family) DO UPDATE SET last_revision = excluded.last_revision",
-      )
-      .run(family, next);
+    this.#write(
+      "INSERT INTO ecs_families (family, last_revision) VALUES (?, ?) ON CONFLICT(family) DO UPDATE SET last_revision = excluded.last_revision",
+    ).run(family, next);
     return next;
   }
   putTaskDefinition(td: TaskDefinitionRow): void {
-    this.store
-      .prepared(
-        `INSERT INTO ecs_task_definitions (arn, family, revision, status, doc) VALUES (?, ?, ?, ?, ?)
+    this.#write(
+      `INSERT INTO ecs_task_definitions (arn, family, revision, status, doc) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
-      )
-      .run(td.arn, td.family, td.revision, td.status, JSON.stringify(td.doc));
+    ).run(td.arn, td.family, td.revision, td.status, JSON.stringify(td.doc));
   }
   getTaskDefinition(family: string, revision?: number): TaskDefinitionRow | undefined {
     const r =
@@ -150,19 +173,20 @@ export class EcsStore {
 
   // services
   getService(arn: string): ServiceRecord | undefined {
+    return this.#cached(`service ${arn}`, () => this.#loadService(arn));
+  }
+  #loadService(arn: string): ServiceRecord | undefined {
     const r = this.store
       .prepared<[string], { doc: string }>("SELECT doc FROM ecs_services WHERE arn = ?")
       .get(arn);
     return r ? JSON.parse(r.doc) : undefined;
   }
   putService(s: ServiceRecord): void {
-    this.store
-      .prepared(
-        `INSERT INTO ecs_services (arn, cluster, name, status, created, seq, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+    this.#write(
+      `INSERT INTO ecs_services (arn, cluster, name, status, created, seq, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(arn) DO UPDATE SET status = excluded.status, doc = excluded.doc,
            created = excluded.created`,
-      )
-      .run(s.serviceArn, s.clusterArn, s.serviceName, s.status, s.createdAt, ++this.#seq, JSON.stringify(s));
+    ).run(s.serviceArn, s.clusterArn, s.serviceName, s.status, s.createdAt, ++this.#seq, JSON.stringify(s));
   }
   listServices(cluster: string, statuses: string[]): ServiceRecord[] {
     return this.store
@@ -194,25 +218,23 @@ export class EcsStore {
       t.taskDefinitionArn.indexOf("/") + 1,
       t.taskDefinitionArn.lastIndexOf(":"),
     );
-    this.store
-      .prepared(
-        `INSERT INTO ecs_tasks (arn, cluster, service, last_status, desired_status, family, started_by, created, seq, doc)
+    this.#write(
+      `INSERT INTO ecs_tasks (arn, cluster, service, last_status, desired_status, family, started_by, created, seq, doc)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(arn) DO UPDATE SET last_status = excluded.last_status,
            desired_status = excluded.desired_status, doc = excluded.doc`,
-      )
-      .run(
-        t.taskArn,
-        t.clusterArn,
-        t.serviceName ?? null,
-        t.lastStatus,
-        t.desiredStatus,
-        family,
-        t.startedBy ?? null,
-        t.createdAt,
-        ++this.#seq,
-        JSON.stringify(t),
-      );
+    ).run(
+      t.taskArn,
+      t.clusterArn,
+      t.serviceName ?? null,
+      t.lastStatus,
+      t.desiredStatus,
+      family,
+      t.startedBy ?? null,
+      t.createdAt,
+      ++this.#seq,
+      JSON.stringify(t),
+    );
   }
   liveTasks(): TaskRecord[] {
     return this.store
@@ -259,15 +281,16 @@ export class EcsStore {
   }
   /** Stopped tasks past retention are forgotten (specs/ecs.md §7.1). */
   purgeStoppedBefore(cutoff: number): void {
-    this.store
-      .prepared(
-        "DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND json_extract(doc, '$.stoppedAt') < ?",
-      )
-      .run(cutoff);
+    this.#write(
+      "DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND json_extract(doc, '$.stoppedAt') < ?",
+    ).run(cutoff);
   }
 
   // tags
   tags(arn: string): { key: string; value: string }[] {
+    return this.#cached(`tags ${arn}`, () => this.#loadTags(arn));
+  }
+  #loadTags(arn: string): { key: string; value: string }[] {
     return this.store
       .prepared<[string], { key: string; value: string }>(
         "SELECT key, value FROM ecs_tags WHERE arn = ? ORDER BY rowid",
@@ -275,16 +298,25 @@ export class EcsStore {
       .all(arn);
   }
   tag(arn: string, tags: { key: string; value: string }[]): void {
-    const put = this.store.prepared(
+    const put = this.#write(
       "INSERT INTO ecs_tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT(arn, key) DO UPDATE SET value = excluded.value",
     );
     for (const t of tags) put.run(arn, t.key, t.value ?? "");
   }
   untag(arn: string, keys: string[]): void {
-    const del = this.store.prepared("DELETE FROM ecs_tags WHERE arn = ? AND key = ?");
+    const del = this.#write("DELETE FROM ecs_tags WHERE arn = ? AND key = ?");
     for (const k of keys) del.run(arn, k);
   }
   dropTags(arn: string): void {
-    this.store.prepared("DELETE FROM ecs_tags WHERE arn = ?").run(arn);
+    this.#write("DELETE FROM ecs_tags WHERE arn = ?").run(arn);
   }
+}
+
+/** Freezes a parsed row and everything in it (plain JSON: objects and arrays only). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -1,0 +1,54 @@
+// awsJson1_1 output (src/http/aws-json.ts) as ECS answers use it: Dates anywhere become epoch seconds,
+// the rest is JSON.stringify's, and the input object is left as it was.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { jsonResponse } from "../../src/http/aws-json.ts";
+
+/** The reference: JSON.stringify with a replacer that turns every Date into epoch seconds. */
+const reference = (value: Record<string, unknown>) =>
+  JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.getTime() / 1000 : v;
+  });
+
+it("writes Dates as epoch seconds at any depth, in arrays and objects, and leaves the input untouched", () => {
+  const when = new Date(1_764_000_000_123);
+  const shared = { a: 1 };
+  const input = {
+    services: [
+      {
+        createdAt: when,
+        events: [{ id: "e1", createdAt: new Date(5) }, { id: "e2" }],
+        deployments: [],
+        nested: { deeper: { at: when, list: [when, 1, "x", null, undefined, true] } },
+        skipped: undefined,
+        shared,
+        again: shared,
+      },
+    ],
+    failures: [],
+    "1": "integer keys first",
+    negativeZero: -0,
+    text: 'quotes " and \u0000 and \u2028',
+  };
+  const before = structuredClone(input);
+  const out = jsonResponse(input);
+  assert.equal(out, reference(input));
+  assert.match(out, /"createdAt":1764000000.123/);
+  assert.deepEqual(input, before);
+  assert.ok(input.services[0]!.createdAt instanceof Date);
+  const invalid = { at: new Date(Number.NaN) };
+  assert.equal(jsonResponse(invalid), '{"at":null}');
+  assert.equal(jsonResponse(invalid), reference(invalid));
+});
+
+it("answers {} for no result and keeps objects with toJSON or a class on JSON.stringify's terms", () => {
+  assert.equal(jsonResponse(undefined), "{}");
+  class Box {
+    at = new Date(2000);
+    n = 1;
+  }
+  const withToJson = { toJSON: () => ({ at: new Date(3000) }) };
+  const input = { box: new Box(), custom: withToJson, when: new Date(1000), bytes: Buffer.from("hi") };
+  assert.equal(jsonResponse(input), reference(input));
+});
