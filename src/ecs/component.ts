@@ -192,6 +192,7 @@ export function createEcs(o: CreateEcsOptions): EcsComponent {
       await scheduler.start();
     },
     async close() {
+      ecs.flushGrouped();
       await scheduler?.stop();
       await runtime?.close();
       if (opts.removeContainersOnClose) await runtime?.adopt(new Set());

@@ -320,7 +320,8 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       if (problem) throw err(problem.code, problem.message);
       ctx.authorize(passRoleChecks(ctx, [input.taskRoleArn, input.executionRoleArn]));
       const tags = checkTags(input.tags);
-      return ecs.tx(() => {
+      // registrations come in bursts (CI pipelines, IaC applies): they share commits
+      return ecs.txGrouped(() => {
         const revision = ecs.nextRevision(input.family);
         const arn = `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${input.family}:${revision}`;
         const doc = buildTaskDefinition(input, {

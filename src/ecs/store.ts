@@ -8,6 +8,7 @@
 // callers, so they are frozen: code that edits a record reads it inside its write transaction.
 import type { Statement } from "better-sqlite3";
 import type { Store } from "../store/sqlite.ts";
+import { GroupCommit } from "./group-commit.ts";
 import type { Json, ServiceRecord, TaskRecord } from "./model.ts";
 
 const MIGRATIONS = [
@@ -50,8 +51,10 @@ export class EcsStore {
   readonly store: Store;
   #seq = 0;
   readonly #cache = new Map<string, unknown>();
+  readonly #grouped: GroupCommit;
   constructor(store: Store) {
     this.store = store;
+    this.#grouped = new GroupCommit(store.db);
     store.migrate("ecs", MIGRATIONS);
     const row = store.db
       .prepare<[], { s: number | null }>(
@@ -63,6 +66,20 @@ export class EcsStore {
 
   tx<T>(fn: () => T): T {
     return this.store.tx(fn);
+  }
+
+  /**
+   * Like `tx`, for calls that come in bursts: `fn` runs in a transaction shared with the other calls
+   * of this turn of the event loop, in its own savepoint, and the promise settles once that has
+   * committed (group-commit.ts).
+   */
+  txGrouped<T>(fn: () => T): Promise<T> {
+    return this.#grouped.run(fn);
+  }
+
+  /** Commits grouped writes still pending; the owner calls it before the store closes. */
+  flushGrouped(): void {
+    this.#grouped.flush();
   }
 
   /** The statement for a write: every write empties the read cache first. */
