@@ -126,16 +126,11 @@ export class EcsStore {
 
   // task definitions
   nextRevision(family: string): number {
-    const row = this.store
-      .prepared<[string], { last_revision: number }>(
-        "SELECT last_revision FROM ecs_families WHERE family = ?",
-      )
-      .get(family);
-    const next = (row?.last_revision ?? 0) + 1;
-    this.#write(
-      "INSERT INTO ecs_families (family, last_revision) VALUES (?, ?) ON CONFLICT(family) DO UPDATE SET last_revision = excluded.last_revision",
-    ).run(family, next);
-    return next;
+    const row = this.#write(
+      `INSERT INTO ecs_families (family, last_revision) VALUES (?, 1)
+         ON CONFLICT(family) DO UPDATE SET last_revision = last_revision + 1 RETURNING last_revision`,
+    ).get(family) as { last_revision: number };
+    return row.last_revision;
   }
   putTaskDefinition(td: TaskDefinitionRow): void {
     this.#write(

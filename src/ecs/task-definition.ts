@@ -19,22 +19,22 @@ export function buildTaskDefinition(input: Json, reg: Registration): Json {
   const networkMode: string = input.networkMode ?? "bridge";
   const sizes = normalisedSizes(input);
   const containerDefinitions = (input.containerDefinitions as Json[]).map((c) => {
-    const out: Json = {
-      ...c,
-      cpu: c.cpu ?? 0,
-      portMappings: ((c.portMappings ?? []) as Json[]).map((p) => {
-        const m: Json = { ...p, protocol: p.protocol ?? "tcp" };
-        if ((networkMode === "awsvpc" || networkMode === "host") && p.containerPort != null) {
-          m.hostPort = p.containerPort;
-        }
-        return m;
-      }),
-      essential: c.essential ?? true,
-      environment: c.environment ?? [],
-      mountPoints: c.mountPoints ?? [],
-      volumesFrom: c.volumesFrom ?? [],
-      systemControls: c.systemControls ?? [],
-    };
+    // members the input has keep their place; defaults follow, in this order
+    const out = copyOf(c);
+    out.cpu = c.cpu ?? 0;
+    out.portMappings = ((c.portMappings ?? []) as Json[]).map((p) => {
+      const m = copyOf(p);
+      m.protocol = p.protocol ?? "tcp";
+      if ((networkMode === "awsvpc" || networkMode === "host") && p.containerPort != null) {
+        m.hostPort = p.containerPort;
+      }
+      return m;
+    });
+    out.essential = c.essential ?? true;
+    out.environment = c.environment ?? [];
+    out.mountPoints = c.mountPoints ?? [];
+    out.volumesFrom = c.volumesFrom ?? [];
+    out.systemControls = c.systemControls ?? [];
     if (out.healthCheck) {
       out.healthCheck = {
         interval: 30,
@@ -77,6 +77,27 @@ export function buildTaskDefinition(input: Json, reg: Registration): Json {
   td.registeredAt = reg.registeredAt;
   td.registeredBy = reg.registeredBy;
   return td;
+}
+
+/**
+ * `{ ...value }` for a JSON object, as an object that takes further members cheaply: V8 (Node 20) gives
+ * a spread copy a map without transitions, so each member added to it afterwards cost ~0.5 µs (3.5 µs
+ * of a one-container registration). Own enumerable members in the same order, an own "__proto__"
+ * member included (assigning it would set the prototype instead).
+ */
+export function copyOf(value: Json): Json {
+  const out: Json = {};
+  for (const key of Object.keys(value)) {
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, {
+        value: value[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[key] = value[key];
+  }
+  return out;
 }
 
 /** What the definition validated against, not an echo (§4.5). */
