@@ -84,7 +84,7 @@ export const ASSUME_ROLE_RULES: MemberRule[] = [
 /** Throws ValidationError listing every violated constraint, or returns when the input is valid. */
 export function validateInput(input: Record<string, unknown>, rules: MemberRule[]): void {
   const problems: string[] = [];
-  for (const rule of rules) checkMember(rule, input[rule.name], lowerCamel(rule.name), problems);
+  for (const rule of rules) checkMember(rule, input[rule.name], rule.name, problems);
   if (problems.length === 0) return;
   const head =
     problems.length === 1 ? "1 validation error detected" : `${problems.length} validation errors detected`;
@@ -92,10 +92,8 @@ export function validateInput(input: Record<string, unknown>, rules: MemberRule[
 }
 
 function checkMember(rule: Omit<MemberRule, "name">, value: unknown, at: string, problems: string[]): void {
-  const fail = (shown: string, constraint: string) =>
-    problems.push(`Value ${shown} at '${at}' failed to satisfy constraint: Member must ${constraint}`);
   if (value === undefined || value === null) {
-    if (rule.required) fail("null", "not be null");
+    if (rule.required) fail(problems, at, "null", "not be null");
     return;
   }
   if (rule.list) {
@@ -103,6 +101,8 @@ function checkMember(rule: Omit<MemberRule, "name">, value: unknown, at: string,
     const items = Array.isArray(value) ? value : value === "" ? [] : [value];
     if (rule.list.maxItems !== undefined && items.length > rule.list.maxItems) {
       fail(
+        problems,
+        at,
         `'[${items.map((i) => describeItem(i, rule.list?.itemField)).join(", ")}]'`,
         `have length less than or equal to ${rule.list.maxItems}`,
       );
@@ -116,29 +116,35 @@ function checkMember(rule: Omit<MemberRule, "name">, value: unknown, at: string,
     return;
   }
   const text = String(value);
-  const shown = rule.sensitive ? "'*** Sensitive Data Redacted ***'" : `'${text}'`;
+  const shown = rule.sensitive ? "'*** Sensitive Data Redacted ***'" : `'${text}'`; // a rope: free until read
   if (rule.integer) {
     if (!/^-?\d+$/.test(text)) {
-      fail(shown, "be an integer");
+      fail(problems, at, shown, "be an integer");
       return;
     }
     const n = Number(text);
     if (rule.min !== undefined && n < rule.min)
-      fail(shown, `have value greater than or equal to ${rule.min}`);
-    if (rule.max !== undefined && n > rule.max) fail(shown, `have value less than or equal to ${rule.max}`);
+      fail(problems, at, shown, `have value greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && n > rule.max)
+      fail(problems, at, shown, `have value less than or equal to ${rule.max}`);
     return;
   }
   // lengths count code points, as the model's do; only surrogate pairs make them differ from .length
   const length = /[\uD800-\uDFFF]/.test(text) ? [...text].length : text.length;
   if (rule.minLength !== undefined && length < rule.minLength) {
-    fail(shown, `have length greater than or equal to ${rule.minLength}`);
+    fail(problems, at, shown, `have length greater than or equal to ${rule.minLength}`);
   }
   if (rule.maxLength !== undefined && length > rule.maxLength) {
-    fail(shown, `have length less than or equal to ${rule.maxLength}`);
+    fail(problems, at, shown, `have length less than or equal to ${rule.maxLength}`);
   }
   if (rule.pattern && length > 0 && !rule.pattern.test(text)) {
-    fail(shown, `satisfy regular expression pattern: ${rule.patternText}`);
+    fail(problems, at, shown, `satisfy regular expression pattern: ${rule.patternText}`);
   }
+}
+
+function fail(problems: string[], member: string, shown: string, constraint: string): void {
+  const at = lowerCamel(member);
+  problems.push(`Value ${shown} at '${at}' failed to satisfy constraint: Member must ${constraint}`);
 }
 
 function describeItem(item: unknown, field: string | undefined): string {
