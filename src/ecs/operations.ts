@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Operation, RequestContext } from "../core/service.ts";
 import { AwsError } from "../http/aws-error.ts";
+import { reuseJson } from "../http/aws-json.ts";
 import type { DeploymentConfiguration, Json, ServiceRecord, TaskRecord } from "./model.ts";
 import { newTask } from "./new-task.ts";
 import { newDeployment } from "./reconcile.ts";
@@ -195,6 +196,21 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       if (!Array.isArray(subnets) || subnets.length === 0)
         throw err("InvalidParameterException", "subnets can not be empty.");
     }
+  };
+
+  // Pollers and waiters describe the same service over and over: its rendering (and the JSON text the
+  // protocol writes for it) is kept with the stored record the store's cache hands out, which is a new
+  // object after any write (store.ts), so nothing outlives the record it was rendered from.
+  const renderedServices = new WeakMap<ServiceRecord, Json>();
+  const describedService = (svc: ServiceRecord, tags: { key: string; value: string }[] | undefined) => {
+    // a record read inside a transaction is not the cache's: it may still change
+    if (tags !== undefined || !Object.isFrozen(svc)) return renderService(svc, tags);
+    let out = renderedServices.get(svc);
+    if (!out) {
+      out = reuseJson(renderService(svc));
+      renderedServices.set(svc, out);
+    }
+    return out;
   };
 
   const clusterView = (row: { arn: string; name: string; status: string; doc: Json }, include: string[]) => {
@@ -686,7 +702,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         });
         const svc = ecs.getService(arn);
         if (svc && svc.clusterArn === cluster.arn)
-          services.push(renderService(svc, withTags ? ecs.tags(arn) : undefined));
+          services.push(describedService(svc, withTags ? ecs.tags(arn) : undefined));
         else failures.push({ arn, reason: "MISSING" });
       }
       return { services, failures };
