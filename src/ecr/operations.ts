@@ -231,16 +231,17 @@ export function createEcrService(options: EcrApiOptions): Service {
       const acct = account(input, ctx);
       const name = requireName(input);
       const tags = validateTags(input.tags);
-      ctx.authorize({
-        action: "ecr:CreateRepository",
-        resource: repositoryArn(acct, ctx.region, name),
-        context: requestTagContext(tags),
-      });
+      // The name is input validation, answered before authorization (its ARN is built from it).
       if (!isRepositoryName(name)) {
         throw ecrErrors.invalidParameter(
           "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''",
         );
       }
+      ctx.authorize({
+        action: "ecr:CreateRepository",
+        resource: repositoryArn(acct, ctx.region, name),
+        context: requestTagContext(tags),
+      });
       if (tags.length > 50) throw ecrErrors.tooManyTags();
       const { m, filters } = mutabilityInput(input);
       const enc = input.encryptionConfiguration ?? { encryptionType: "AES256" };

@@ -550,6 +550,16 @@ describe("IAM decides API calls and registry requests", () => {
       }),
     );
     await rejects(nobody.send(new GetAuthorizationTokenCommand({})), "AccessDeniedException");
+    // Input validation answers before authorization: a malformed name is the caller's mistake either way.
+    await rejects(
+      nobody.send(new CreateRepositoryCommand({ repositoryName: "Bad Name" })),
+      "InvalidParameterException",
+      /repositoryName/,
+    );
+    await rejects(
+      nobody.send(new CreateRepositoryCommand({ repositoryName: "good-name" })),
+      "AccessDeniedException",
+    );
     nobody.destroy();
   });
 
