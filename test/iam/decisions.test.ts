@@ -135,4 +135,25 @@ describe("DecisionLog", () => {
       ],
     );
   });
+
+  it("a log reopened on a trimmed state keeps the bound exactly", async () => {
+    const own = await tempDir();
+    const s1 = openStore(own);
+    try {
+      const first = new DecisionLog(s1, { max: 5 });
+      for (let n = 1; n <= 4; n++) first.record(record(n));
+      first.flush();
+      for (let n = 5; n <= 7; n++) first.record(record(n));
+      first.flush(); // 7 records in two batches: the older one keeps only its newest 2
+      const reopened = new DecisionLog(s1, { max: 5 });
+      reopened.record(record(8));
+      assert.deepEqual(
+        reopened.query().map((r) => r.id),
+        ["id-8", "id-7", "id-6", "id-5", "id-4"],
+      );
+    } finally {
+      s1.close();
+      await rm(own, { recursive: true, force: true });
+    }
+  });
 });
