@@ -32,8 +32,10 @@ export interface SigningCredential {
   expiration?: Date;
 }
 
-/** Resolves an access key id; undefined if unknown. An expired session → the verifier throws ExpiredToken. */
-/** `sessionToken`: as presented with the key id (temporary keys' tokens may carry their session). */
+/**
+ * Resolves an access key id; undefined if unknown. An expired session → the verifier throws ExpiredToken.
+ * `sessionToken`: as presented with the key id (temporary keys' tokens may carry their session).
+ */
 export type CredentialLookup = (accessKeyId: string, sessionToken?: string) => SigningCredential | undefined;
 
 export interface VerifiedSignature {
