@@ -94,9 +94,10 @@ export class KeyResolver {
   #remoteSets = new Map<string, { at: number; set: GetKey }>();
   /**
    * Tokens whose signature checked out, with the key set that checked it. A byte-identical token is
-   * not checked again while its issuer's key set is that same set (any rotation, retirement or refetch
-   * replaces the set): the result could not differ. Envoy's JWT filter caches verified tokens alike.
-   * Claims (exp, aud…) are not covered: callers check them on every use.
+   * not checked again while its issuer's key set is that same set: a local set is replaced by any
+   * rotation or retirement; a remote one after `discoveryMaxAgeMs`, the same time jose keeps the keys it
+   * fetched. Envoy's JWT filter caches verified tokens alike. Claims (exp, aud…) are not covered:
+   * callers check them on every use.
    */
   #verified = new Map<string, GetKey>();
 
