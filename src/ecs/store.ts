@@ -8,7 +8,7 @@
 // callers, so they are frozen: code that edits a record reads it inside its write transaction.
 import type { Statement } from "better-sqlite3";
 import type { Store } from "../store/sqlite.ts";
-import { GroupCommit } from "./group-commit.ts";
+import { GroupCommit } from "../store/group-commit.ts";
 import type { Json, ServiceRecord, TaskRecord } from "./model.ts";
 
 const MIGRATIONS = [
@@ -71,7 +71,7 @@ export class EcsStore {
   /**
    * Like `tx`, for calls that come in bursts: `fn` runs in a transaction shared with the other calls
    * of this turn of the event loop, in its own savepoint, and the promise settles once that has
-   * committed (group-commit.ts).
+   * committed (store/group-commit.ts).
    */
   txGrouped<T>(fn: () => T): Promise<T> {
     return this.#grouped.run(fn);

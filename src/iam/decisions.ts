@@ -80,8 +80,8 @@ export class DecisionLog {
     this.#max = options.max ?? 10_000;
     store.migrate("decisions", MIGRATIONS);
     this.#stored =
-      store.db.prepare<[], { n: number | null }>("SELECT sum(count - skip) AS n FROM decision_batches").get()?.n ??
-      0;
+      store.db.prepare<[], { n: number | null }>("SELECT sum(count - skip) AS n FROM decision_batches").get()
+        ?.n ?? 0;
   }
 
   record(record: NewDecision): void {

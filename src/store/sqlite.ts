@@ -11,8 +11,9 @@
 // OS's page cache); only an OS crash or power loss can roll back the last commits. FULL would add
 // an fsync per commit (~2 ms of blocked event loop on these machines) for a guarantee a local twin
 // does not need. Each mutating API call runs in one transaction (`store.tx`), or shares one with the
-// calls of the same event-loop turn, answered only once it has committed (STS sessions,
-// ECS RegisterTaskDefinition: ecs/group-commit.ts).
+// calls of the same event-loop turn, answered only once it has committed (ECS
+// RegisterTaskDefinition: store/group-commit.ts). STS sessions are not written at all: their tokens
+// seal them (sts/session-token.ts).
 // https://www.sqlite.org/pragma.html#pragma_synchronous
 // Migrations are versioned per component (iam, sts, ecr, ecs, ...), so each service owns its
 // schema: `migrate("ecr", [sql1, sql2])` applies the ones not yet recorded, in order.

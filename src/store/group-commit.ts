@@ -9,7 +9,7 @@
 //   and rejects alone, the others commit;
 // - if the transaction itself fails (BEGIN, COMMIT, or an error SQLite answers by rolling back the
 //   whole transaction), nothing of the batch is committed and every promise rejects with that error.
-import type { Db } from "../store/sqlite.ts";
+import type { Db } from "./sqlite.ts";
 
 interface Pending {
   work: () => unknown;
