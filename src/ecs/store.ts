@@ -7,8 +7,8 @@
 // written by a transaction that then rolls back is never cached. Cached values are shared between
 // callers, so they are frozen: code that edits a record reads it inside its write transaction.
 import type { Statement } from "better-sqlite3";
-import type { Store } from "../store/sqlite.ts";
 import { GroupCommit } from "../store/group-commit.ts";
+import type { Store } from "../store/sqlite.ts";
 import type { Json, ServiceRecord, TaskRecord } from "./model.ts";
 
 const MIGRATIONS = [
