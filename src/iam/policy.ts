@@ -581,7 +581,8 @@ function compileStatement(s: unknown, index: number, variables: boolean): Parsed
   return { index, sid, effect, action, resource, principal, conditions };
 }
 
-function compilePolicy(doc: unknown, text: string): ParsedPolicy {
+/** `text`: the policy as submitted, or how to write it (an object's JSON is needed only for positions). */
+function compilePolicy(doc: unknown, text: string | (() => string)): ParsedPolicy {
   const o = isObj(doc) ? doc : {};
   const version = typeof o.Version === "string" ? o.Version : null;
   const variables = version === "2012-10-17";
@@ -592,7 +593,20 @@ function compilePolicy(doc: unknown, text: string): ParsedPolicy {
     const c = compileStatement(s, i, variables);
     if (c) statements.push(c);
   });
-  return { [PARSED]: true, version, id: typeof o.Id === "string" ? o.Id : null, variables, statements, text };
+  const id = typeof o.Id === "string" ? o.Id : null;
+  if (typeof text === "string") return { [PARSED]: true, version, id, variables, statements, text };
+  let written: string | undefined;
+  return {
+    [PARSED]: true,
+    version,
+    id,
+    variables,
+    statements,
+    get text() {
+      written ??= text();
+      return written;
+    },
+  };
 }
 
 const objectCache = new WeakMap<object, ParsedPolicy>();
@@ -626,7 +640,7 @@ export function parsePolicy(doc: string | object): ParsedPolicy {
   }
   const hit = objectCache.get(doc);
   if (hit) return hit;
-  const parsed = compilePolicy(doc, JSON.stringify(doc));
+  const parsed = compilePolicy(doc, () => JSON.stringify(doc));
   objectCache.set(doc, parsed);
   return parsed;
 }
