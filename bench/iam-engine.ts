@@ -121,13 +121,19 @@ export async function runIamEngineBench(ms = 2000): Promise<Row[]> {
   const sims = cases.map(toSimulation);
 
   // Agreement: same inputs, both engines.
+  // Each engine is also held to the corpus's expected decision, which says on whose side a difference is.
   let agree = 0;
   let peerErrors = 0;
+  let oursExpected = 0;
+  let peerExpected = 0;
   const ours = indexed.map(({ c, o }) => evaluate(c.request, c.policies, o).decision);
   for (let i = 0; i < sims.length; i++) {
     const d = await peerDecision(sims[i]!);
+    const expected = cases[i]!.expected.decision;
     if (d === "error") peerErrors++;
     if (d === ours[i]) agree++;
+    if (ours[i] === expected) oursExpected++;
+    if (d === expected) peerExpected++;
   }
 
   // Warm: policies compiled once and cached by object identity (the twin's steady state).
@@ -142,7 +148,9 @@ export async function runIamEngineBench(ms = 2000): Promise<Row[]> {
   const cold = (fresh.length / (performance.now() - t0)) * 1000;
   const peer = await rateAsync(sims, ms);
 
-  const detail = `${cases.length} corpus cases; same decision ${agree}/${cases.length}${peerErrors ? `, peer errors ${peerErrors}` : ""}`;
+  const detail =
+    `${cases.length} corpus cases; same decision ${agree}/${cases.length}` +
+    `${peerErrors ? `, peer errors ${peerErrors}` : ""}; expected decision: keyship ${oursExpected}, peer ${peerExpected}`;
   return [
     {
       bench: "iam engine decisions/s (policies cached)",
