@@ -14,6 +14,7 @@ import type {
   PermissionsBoundary,
   Tag,
 } from "./model.ts";
+import { currentTrustText, principalIdsOf } from "./trust-principals.ts";
 
 const MIGRATIONS = [
   `CREATE TABLE iam_users (
@@ -47,6 +48,8 @@ const MIGRATIONS = [
    CREATE TABLE iam_tags (
      kind TEXT NOT NULL, owner TEXT NOT NULL COLLATE NOCASE, key TEXT NOT NULL COLLATE NOCASE, value TEXT NOT NULL,
      PRIMARY KEY (kind, owner, key));`,
+  // The unique ids of the users and roles a trust policy named when it was saved (trust-principals.ts).
+  `ALTER TABLE iam_roles ADD COLUMN trust_principals TEXT;`,
 ];
 
 export type PrincipalKind = "user" | "role";
@@ -63,6 +66,8 @@ interface UserRow {
 }
 interface RoleRow extends UserRow {
   trust: string;
+  /** JSON PrincipalIds; null for roles saved before they were recorded */
+  trust_principals: string | null;
   description: string | null;
   max_session: number;
 }
@@ -146,11 +151,17 @@ export class IamStore implements IamDirectory {
       role: db.prepare<[string], RoleRow>("SELECT * FROM iam_roles WHERE name = ?"),
       roles: db.prepare<[], RoleRow>("SELECT * FROM iam_roles ORDER BY name COLLATE BINARY"),
       insertRole: db.prepare(
-        `INSERT INTO iam_roles (name, id, arn, path, created, trust, description, max_session, boundary_arn)
-         VALUES (@name, @id, @arn, @path, @created, @trust, @description, @max_session, @boundary_arn)`,
+        `INSERT INTO iam_roles (name, id, arn, path, created, trust, trust_principals, description, max_session,
+           boundary_arn)
+         VALUES (@name, @id, @arn, @path, @created, @trust, @trust_principals, @description, @max_session,
+           @boundary_arn)`,
       ),
+      userId: db.prepare<[string], { id: string }>("SELECT id FROM iam_users WHERE name = ?").pluck(),
+      roleId: db.prepare<[string], { id: string }>("SELECT id FROM iam_roles WHERE name = ?").pluck(),
       deleteRole: db.prepare<[string]>("DELETE FROM iam_roles WHERE name = ?"),
-      setRoleTrust: db.prepare<[string, string]>("UPDATE iam_roles SET trust = ? WHERE name = ?"),
+      setRoleTrust: db.prepare<[string, string, string]>(
+        "UPDATE iam_roles SET trust = ?, trust_principals = ? WHERE name = ?",
+      ),
       setRoleDescription: db.prepare<[string, string]>("UPDATE iam_roles SET description = ? WHERE name = ?"),
       setRoleMaxSession: db.prepare<[number, string]>("UPDATE iam_roles SET max_session = ? WHERE name = ?"),
       setRoleBoundary: db.prepare<[string | null, string]>(
@@ -425,12 +436,23 @@ export class IamStore implements IamDirectory {
       Arn: row.arn,
       Path: row.path,
       CreateDate: new Date(row.created),
-      AssumeRolePolicyDocument: row.trust,
+      AssumeRolePolicyDocument:
+        row.trust_principals === null
+          ? row.trust
+          : currentTrustText(row.trust, JSON.parse(row.trust_principals), this.accountId, this.#idOf),
       Description: row.description ?? undefined,
       MaxSessionDuration: row.max_session,
       PermissionsBoundary: boundary(row.boundary_arn),
       Tags: this.getTags("role", row.name),
     };
+  }
+
+  /** A user's or role's unique id, read from its row (not through #role, which calls this). */
+  readonly #idOf = (kind: "user" | "role", name: string): string | undefined =>
+    (kind === "user" ? this.#q.userId.get(name) : this.#q.roleId.get(name)) as string | undefined;
+
+  #principalIds(trust: string): string {
+    return JSON.stringify(principalIdsOf(trust, this.accountId, this.#idOf));
   }
 
   insertRole(r: Omit<IamRole, "Tags" | "PermissionsBoundary"> & { boundaryArn?: string }): void {
@@ -441,6 +463,7 @@ export class IamStore implements IamDirectory {
       path: r.Path,
       created: r.CreateDate.toISOString(),
       trust: r.AssumeRolePolicyDocument,
+      trust_principals: this.#principalIds(r.AssumeRolePolicyDocument),
       description: r.Description ?? null,
       max_session: r.MaxSessionDuration,
       boundary_arn: r.boundaryArn ?? null,
@@ -453,7 +476,8 @@ export class IamStore implements IamDirectory {
   }
 
   updateRole(roleName: string, changes: { trust?: string; description?: string; maxSession?: number }): void {
-    if (changes.trust !== undefined) this.#q.setRoleTrust.run(changes.trust, roleName);
+    if (changes.trust !== undefined)
+      this.#q.setRoleTrust.run(changes.trust, this.#principalIds(changes.trust), roleName);
     if (changes.description !== undefined) this.#q.setRoleDescription.run(changes.description, roleName);
     if (changes.maxSession !== undefined) this.#q.setRoleMaxSession.run(changes.maxSession, roleName);
   }
