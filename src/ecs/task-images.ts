@@ -128,7 +128,13 @@ export function createTaskImages(deps: TaskImagesDeps): EcsImageSource {
       return defs.map((c, i): ResolvedImage => {
         const r = resolved[i];
         if (!r) return { ref: c.image };
-        const access = images.pullAccess(r, { baseUrl, accessKeyId });
+        const sessionToken = who.principal?.sessionToken;
+        const access = images.pullAccess(r, {
+          baseUrl,
+          accessKeyId,
+          // the session's token seals it: the registry opens it whatever the twin's cache holds
+          ...(sessionToken !== undefined ? { sessionToken } : {}),
+        });
         return {
           ref: access.image,
           auth: { username: access.username, password: access.password, serveraddress: access.registry },
