@@ -103,6 +103,27 @@ export async function load(
   };
 }
 
+/** How many alternating rounds the head-to-head rows take the best of. */
+export const ROUNDS = 3;
+
+/**
+ * Each subject's best run of `rounds`, the subjects taking turns: on a shared machine a noisy moment
+ * then costs one run, not the ratio. Both sides get the same treatment.
+ */
+export async function bestOfAlternating(
+  runs: readonly (() => Promise<LoadResult>)[],
+  rounds = ROUNDS,
+): Promise<LoadResult[]> {
+  const best: LoadResult[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, run] of runs.entries()) {
+      const result = await run();
+      if (best[i] === undefined || result.rps > best[i]!.rps) best[i] = result;
+    }
+  }
+  return best;
+}
+
 let client: "wrk" | "node" | undefined;
 
 /** Which client drives the load in this run: wrk when installed (KEYSHIP_BENCH_CLIENT=node forces Node). */

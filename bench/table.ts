@@ -1,5 +1,5 @@
 // The benchmark report: one row per measurement, keyship beside its peer, as a ratio.
-import type { LoadResult } from "./load.ts";
+import { type LoadResult, ROUNDS } from "./load.ts";
 
 export interface Row {
   bench: string;
@@ -23,7 +23,7 @@ export function versusMoto(bench: string, ks: LoadResult, ms: LoadResult): Row {
     peerName: "moto_server",
     unit: "req/s",
     target: ">= 30x",
-    detail: `p50 ${ks.p50ms.toFixed(2)}/${ms.p50ms.toFixed(2)} ms, p99 ${ks.p99ms.toFixed(2)}/${ms.p99ms.toFixed(2)} ms, errors ${ks.errors}/${ms.errors}`,
+    detail: `p50 ${ks.p50ms.toFixed(2)}/${ms.p50ms.toFixed(2)} ms, p99 ${ks.p99ms.toFixed(2)}/${ms.p99ms.toFixed(2)} ms, errors ${ks.errors}/${ms.errors}, best of ${ROUNDS} alternating rounds`,
   };
 }
 

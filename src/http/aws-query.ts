@@ -115,6 +115,7 @@ export function escapeXml(s: string): string {
 /** Serialises an operation result: arrays as `<member>`, dates as ISO 8601, maps as entry/key/value. */
 export function toXml(value: unknown, indent = ""): string {
   if (value === undefined || value === null) return "";
+  if (value instanceof XmlText) return value.text;
   if (value instanceof Date) return escapeXml(value.toISOString().replace(/\.\d{3}Z$/, "Z"));
   if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join("");
   if (typeof value === "object") {
@@ -131,6 +132,17 @@ export function toXml(value: unknown, indent = ""): string {
     return out;
   }
   return escapeXml(String(value));
+}
+
+/**
+ * A member's XML, already written: an operation that answers from an unchanged record many times
+ * renders it once (toXml(value) of the same value gives the same text).
+ */
+export class XmlText {
+  readonly text: string;
+  constructor(value: unknown) {
+    this.text = toXml(value);
+  }
 }
 
 /** Marks an object as an awsQuery map (entry/key/value) rather than a structure. */

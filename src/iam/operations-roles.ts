@@ -2,6 +2,7 @@
 // Trust policies are validated as IAM does on write (iam-policy.md §4, sts.md §7) including the GitHub
 // guardrail (sts.md §8). https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
 import type { Operation, RequestContext } from "../core/service.ts";
+import { XmlText } from "../http/aws-query.ts";
 import { EntityAlreadyExists, MalformedPolicyDocument } from "./errors.ts";
 import type { IamRole } from "./model.ts";
 import {
@@ -32,6 +33,18 @@ export function roleWire(r: IamRole, listing = false): Record<string, unknown> {
     Tags: !listing && r.Tags.length > 0 ? r.Tags : undefined,
     RoleLastUsed: listing ? undefined : {},
   };
+}
+
+// A role object stands for one state of the role (the store makes a new one after any IAM write), so
+// its GetRole rendering is written once.
+const rendered = new WeakMap<IamRole, XmlText>();
+function roleXml(r: IamRole): XmlText {
+  let xml = rendered.get(r);
+  if (xml === undefined) {
+    xml = new XmlText(roleWire(r));
+    rendered.set(r, xml);
+  }
+  return xml;
 }
 
 /** Trust-policy checks on CreateRole and UpdateAssumeRolePolicy. */
@@ -91,7 +104,7 @@ export function roleOperations(d: IamDeps): Record<string, Operation> {
     GetRole: (input, ctx) => {
       checkInput(input, { RoleName: required(shapes.roleName) });
       authorize(ctx, "iam:GetRole", input.RoleName);
-      return { Role: roleWire(requireRole(iam, input.RoleName)) };
+      return { Role: roleXml(requireRole(iam, input.RoleName)) };
     },
 
     ListRoles: (input, ctx) => {
