@@ -46,6 +46,13 @@ interface Plan {
   keysRead: string[] | null;
   /** allowed decisions by request (action, resource, account and the values of `keysRead`) */
   allowed: Map<string, EvalResult>;
+  /**
+   * the same, when the policies read no context key and the resource is in the principal's account:
+   * by action, then resource (strings the caller already holds, so no key is built per call)
+   */
+  allowedByResource: Map<string, Map<string, EvalResult>>;
+  /** entries in both maps */
+  size: number;
 }
 
 export function createAuthorizer(deps: AuthorizerDeps) {
@@ -74,6 +81,8 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       principalLower,
       keysRead: clocked ? null : [...read].sort(),
       allowed: new Map(),
+      allowedByResource: new Map(),
+      size: 0,
     };
     if (generation !== undefined) {
       if (plans.size >= MAX_PLANS) plans.clear();
@@ -203,11 +212,45 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     return key;
   }
 
+  /** The common case: nothing but action and resource can tell this plan's requests apart. */
+  function plainRequest(plan: Plan, check: AuthzCheck): boolean {
+    return (
+      plan.keysRead !== null &&
+      plan.keysRead.length === 0 &&
+      check.resourceAccount === undefined &&
+      check.resourcePolicy === undefined
+    );
+  }
+
+  function knownDecision(plan: Plan, check: AuthzCheck, key: string | undefined): EvalResult | undefined {
+    if (plainRequest(plan, check)) return plan.allowedByResource.get(check.action)?.get(check.resource);
+    return key === undefined ? undefined : plan.allowed.get(key);
+  }
+
+  function remember(plan: Plan, check: AuthzCheck, key: string | undefined, result: EvalResult): void {
+    if (!plainRequest(plan, check) && key === undefined) return;
+    if (plan.size >= MAX_DECISIONS_PER_PLAN) {
+      plan.allowed.clear();
+      plan.allowedByResource.clear();
+      plan.size = 0;
+    }
+    plan.size++;
+    if (key !== undefined) plan.allowed.set(key, result);
+    else {
+      let byResource = plan.allowedByResource.get(check.action);
+      if (!byResource) {
+        byResource = new Map();
+        plan.allowedByResource.set(check.action, byResource);
+      }
+      byResource.set(check.resource, result);
+    }
+  }
+
   return function authorize(principal: Principal, checks: AuthzCheck[], call: CallInfo): void {
     const plan = planFor(principal);
     for (const check of checks) {
-      const key = decisionKey(plan, check, call);
-      const known = key === undefined ? undefined : plan.allowed.get(key);
+      const key = plainRequest(plan, check) ? undefined : decisionKey(plan, check, call);
+      const known = knownDecision(plan, check, key);
       if (known !== undefined) {
         recordAllowed(call, principal, check, known);
         continue;
@@ -224,10 +267,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
         : plan.policies;
       const result = evaluate(request, policies);
       if (result.decision === "allowed") {
-        if (key !== undefined) {
-          if (plan.allowed.size >= MAX_DECISIONS_PER_PLAN) plan.allowed.clear();
-          plan.allowed.set(key, result);
-        }
+        remember(plan, check, key, result);
         recordAllowed(call, principal, check, result);
         continue;
       }
