@@ -49,7 +49,6 @@ export async function runAuthzCostBench(seconds = 2, rounds = 7): Promise<Row[]>
       const order = r % 2 === 0 ? twins : [...twins].reverse();
       const rps = new Map<(typeof twins)[number], number>();
       for (const t of order) rps.set(t, (await load(t.twin.url, () => t.req, { seconds })).rps);
-      if (process.env.AUTHZ_TRACE) console.error(r, [...rps.values()].map(Math.round).join(" "));
       pairs.push({ with: rps.get(twins[0]!)!, without: rps.get(twins[1]!)! });
     }
   } finally {
