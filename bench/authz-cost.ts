@@ -16,7 +16,7 @@ const trust = JSON.stringify({
   ],
 });
 
-export async function runAuthzCostBench(seconds = 2, rounds = 7): Promise<Row[]> {
+export async function runAuthzCostBench(seconds = 2, rounds = 11): Promise<Row[]> {
   // Both twins run side by side in this process, warmed up alike, so JIT warm-up favours neither.
   const twins = await Promise.all(
     [false, true].map(async (skip) => {
