@@ -156,4 +156,28 @@ describe("DecisionLog", () => {
       await rm(own, { recursive: true, force: true });
     }
   });
+
+  it("a few hundred waiting records are written at once, not after the 50 ms timer", async () => {
+    const own = await tempDir();
+    const s1 = openStore(own);
+    try {
+      const log = new DecisionLog(s1);
+      for (let n = 1; n <= 255; n++) log.record(record(n));
+      await Promise.resolve();
+      const count = () =>
+        (
+          s1.db.prepare("SELECT coalesce(sum(count - skip), 0) AS n FROM decision_batches").get() as {
+            n: number;
+          }
+        ).n;
+      assert.equal(count(), 0, "below the threshold, records wait for the timer");
+      log.record(record(256));
+      await Promise.resolve();
+      assert.equal(count(), 256);
+      log.flush();
+    } finally {
+      s1.close();
+      await rm(own, { recursive: true, force: true });
+    }
+  });
 });
