@@ -140,12 +140,16 @@ export async function runIamEngineBench(ms = 2000): Promise<Row[]> {
   const byCase = new Map(indexed.map((x) => [x.c, x.o]));
   const warm = rateSync(cases, ms, (c) => evaluate(c.request, c.policies, byCase.get(c)));
   // Cold: every evaluation parses and compiles its policies (fresh copies prepared outside the timing).
+  // Best of three passes: one pass lasts a fraction of a second, which a neighbour's burst can spoil.
   const copies = Math.max(1, Math.ceil(20000 / cases.length));
-  const fresh: { c: EvalCase; o: { requestResourceWildcard: boolean } }[] = [];
-  for (let k = 0; k < copies; k++) for (const x of indexed) fresh.push({ c: structuredClone(x.c), o: x.o });
-  const t0 = performance.now();
-  for (const x of fresh) evaluate(x.c.request, x.c.policies, x.o);
-  const cold = (fresh.length / (performance.now() - t0)) * 1000;
+  let cold = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const fresh: { c: EvalCase; o: { requestResourceWildcard: boolean } }[] = [];
+    for (let k = 0; k < copies; k++) for (const x of indexed) fresh.push({ c: structuredClone(x.c), o: x.o });
+    const t0 = performance.now();
+    for (const x of fresh) evaluate(x.c.request, x.c.policies, x.o);
+    cold = Math.max(cold, (fresh.length / (performance.now() - t0)) * 1000);
+  }
   const peer = await rateAsync(sims, ms);
 
   const detail =

@@ -37,22 +37,25 @@ export function compileGlob(pieces: readonly GlobPiece[], ignoreCase = false): G
       text += t;
       continue;
     }
+    // literal runs are sliced whole: a character at a time made compiling cost more than parsing
+    let start = 0;
     for (let i = 0; i < t.length; i++) {
       const c = t.charCodeAt(i);
+      if (c !== STAR && c !== QMARK) continue;
+      text += t.slice(start, i);
+      start = i + 1;
+      hasWild = true;
       if (c === STAR) {
-        hasWild = true;
         segs.push({ text, any });
         text = "";
         any = null;
-      } else if (c === QMARK) {
-        hasWild = true;
+      } else {
         any ??= [];
         any.push(text.length);
         text += "?";
-      } else {
-        text += t[i];
       }
     }
+    text += t.slice(start);
   }
   segs.push({ text, any });
   if (!hasWild) return { exact: text, segs, minLength: text.length, matchesAll: false };
