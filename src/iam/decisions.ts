@@ -67,7 +67,7 @@ const MIGRATIONS = [
    DROP TABLE decisions;`,
 ];
 
-const FLUSH_AT = 256;
+const FLUSH_AT = 512;
 
 export class DecisionLog {
   readonly #store: Store;
@@ -87,7 +87,7 @@ export class DecisionLog {
   }
 
   record(record: NewDecision): void {
-    // Written within 50 ms, or as soon as a few hundred wait: records kept longer outlive the young
+    // Written within 50 ms, or as soon as FLUSH_AT wait: records kept longer outlive the young
     // generation, and the garbage collector's old-generation passes cost more than the extra commits.
     if (this.#pending.push(record) >= FLUSH_AT) queueMicrotask(() => this.flush());
     else this.#timer ??= setTimeout(() => this.flush(), 50);
@@ -172,9 +172,11 @@ export function readDecisions(store: Store, q: DecisionQuery = {}): DecisionReco
 // (principal, action, resource…) by index into `s`, which makes a batch about a third of its records'
 // JSON. Objects inside a context (a web identity token's claims) are kept once per batch in `o`,
 // named `{"$o": i}` where they appear: a job presents the same token, parsed once, many times.
-// Row: [epoch ms, service, operation, requestId, principal, action, resource, decision, decidedBy | -1,
+// Row: [ms since `t`, service, operation, requestId, principal, action, resource, decision, decidedBy | -1,
 //       id | 0 (when the caller named it), {message, explanation, detail, context} (when any)].
 interface EncodedBatch {
+  /** epoch ms the rows' times count from (absent in older batches: times are absolute) */
+  t?: number;
   s: string[];
   o?: unknown[];
   r: unknown[][];
@@ -208,9 +210,11 @@ function encodeBatch(batch: readonly NewDecision[]): string {
     }
     return i;
   };
+  const ms = (r: NewDecision) => (typeof r.time === "string" ? Date.parse(r.time) : r.time.getTime());
+  const t = batch.length > 0 ? ms(batch[0]!) : 0;
   const rows = batch.map((r) => {
     const row: unknown[] = [
-      typeof r.time === "string" ? Date.parse(r.time) : r.time.getTime(),
+      ms(r) - t,
       ref(r.service),
       ref(r.operation),
       r.requestId,
@@ -236,7 +240,7 @@ function encodeBatch(batch: readonly NewDecision[]): string {
     if (extra !== undefined) row.push(extra);
     return row;
   });
-  const encoded: EncodedBatch = { s: strings, r: rows };
+  const encoded: EncodedBatch = { t, s: strings, r: rows };
   if (objects.length > 0) encoded.o = objects;
   return JSON.stringify(encoded);
 }
@@ -261,7 +265,7 @@ function decodeBatch(
     }
     return;
   }
-  const { s, o, r: rows } = parsed;
+  const { t = 0, s, o, r: rows } = parsed;
   for (let i = rows.length - 1; i >= skip && room > 0; i--) {
     const row = rows[i] as [
       number,
@@ -284,7 +288,7 @@ function decodeBatch(
     if (!matches(head)) continue;
     const record: DecisionRecord = {
       id: typeof row[9] === "string" ? row[9] : `${seq}.${i}`,
-      time: new Date(row[0]).toISOString(),
+      time: new Date(t + row[0]).toISOString(),
       service: s[row[1]]!,
       operation: s[row[2]]!,
       requestId: row[3],

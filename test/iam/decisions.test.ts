@@ -162,7 +162,7 @@ describe("DecisionLog", () => {
     const s1 = openStore(own);
     try {
       const log = new DecisionLog(s1);
-      for (let n = 1; n <= 255; n++) log.record(record(n));
+      for (let n = 1; n <= 511; n++) log.record(record(n));
       await Promise.resolve();
       const count = () =>
         (
@@ -171,9 +171,9 @@ describe("DecisionLog", () => {
           }
         ).n;
       assert.equal(count(), 0, "below the threshold, records wait for the timer");
-      log.record(record(256));
+      log.record(record(512));
       await Promise.resolve();
-      assert.equal(count(), 256);
+      assert.equal(count(), 512);
       log.flush();
     } finally {
       s1.close();
