@@ -1,4 +1,4 @@
-// Reads a request body with a hard limit and hashes it (SigV4 needs the body's SHA-256).
+// Reads a request body with a hard limit; its SHA-256 (SigV4's payload hash) is computed when asked for.
 import { hash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { AwsError } from "./aws-error.ts";
@@ -8,7 +8,19 @@ export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 
 export interface ReadBody {
   bytes: Buffer;
-  sha256: string;
+  /** hex SHA-256 of the body, computed when first read */
+  readonly sha256: string;
+}
+
+function readBodyOf(bytes: Buffer): ReadBody {
+  let digest: string | undefined;
+  return {
+    bytes,
+    get sha256() {
+      digest ??= hash("sha256", bytes, "hex");
+      return digest;
+    },
+  };
 }
 
 export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<ReadBody> {
@@ -43,7 +55,7 @@ export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Prom
     const onEnd = () => {
       done();
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      resolve({ bytes, sha256: hash("sha256", bytes, "hex") });
+      resolve(readBodyOf(bytes));
     };
     // A client that hangs up mid-body is the client's failure, not an internal one (nothing to log).
     const onError = (err: NodeJS.ErrnoException) => fail(err.code === "ECONNRESET" ? incompleteBody() : err);

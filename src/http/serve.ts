@@ -143,7 +143,10 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
         path: r.rawPath,
         rawQuery,
         rawHeaders: req.rawHeaders,
-        bodySha256: body.sha256,
+        // hashed only if a signature is checked (unsigned calls, like web identity, never need it)
+        get bodySha256() {
+          return body.sha256;
+        },
       };
       const scope = signingScopeOf(signed);
       if (target) {
