@@ -8,6 +8,7 @@
 // callers, so they are frozen: code that edits a record reads it inside its write transaction.
 import type { Statement } from "better-sqlite3";
 import { GroupCommit } from "../store/group-commit.ts";
+import { ReadCache } from "../store/read-cache.ts";
 import type { Store } from "../store/sqlite.ts";
 import type { Json, ServiceRecord, TaskRecord } from "./model.ts";
 
@@ -44,17 +45,15 @@ export interface TaskDefinitionRow {
   doc: Json;
 }
 
-/** Entries kept before the cache starts over: a bound, not a working-set size. */
-const MAX_CACHED = 10_000;
-
 export class EcsStore {
   readonly store: Store;
   #seq = 0;
-  readonly #cache = new Map<string, unknown>();
+  readonly #cache: ReadCache;
   readonly #grouped: GroupCommit;
   constructor(store: Store) {
     this.store = store;
     this.#grouped = new GroupCommit(store.db);
+    this.#cache = new ReadCache(store.db, { prepare: deepFreeze });
     store.migrate("ecs", MIGRATIONS);
     const row = store.db
       .prepare<[], { s: number | null }>(
@@ -84,17 +83,12 @@ export class EcsStore {
 
   /** The statement for a write: every write empties the read cache first. */
   #write(sql: string): Statement<unknown[]> {
-    this.#cache.clear();
+    this.#cache.invalidate();
     return this.store.prepared(sql);
   }
 
   #cached<T>(key: string, load: () => T): T {
-    if (this.store.db.inTransaction) return load();
-    if (this.#cache.has(key)) return this.#cache.get(key) as T;
-    const value = deepFreeze(load());
-    if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
-    this.#cache.set(key, value);
-    return value;
+    return this.#cache.get(key, load);
   }
 
   // clusters

@@ -17,6 +17,7 @@ import {
 import { checkInput, encodeDocument, intOf, paginate, required, shapes } from "./operations-input.ts";
 import { requireBoundary } from "./operations-principal-policies.ts";
 import { githubTrustGuardrail } from "./trust-guardrail.ts";
+import { entityOfArn } from "./trust-principals.ts";
 
 export function roleWire(r: IamRole, listing = false): Record<string, unknown> {
   return {
@@ -56,9 +57,11 @@ function checkTrustPolicy(d: IamDeps, text: string): void {
 
 /** IAM resolves user and role principals of its own account when the policy is written. */
 function principalExists(d: IamDeps, arn: string): boolean {
-  const m = /^arn:aws:iam::(\d{12}):(user|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
-  if (!m || m[1] !== d.rt.accountId) return true;
-  return m[2] === "user" ? d.iam.getUser(m[3]!) !== undefined : d.iam.getRole(m[3]!) !== undefined;
+  const entity = entityOfArn(arn, d.rt.accountId);
+  if (!entity) return true;
+  return entity.kind === "user"
+    ? d.iam.getUser(entity.name) !== undefined
+    : d.iam.getRole(entity.name) !== undefined;
 }
 
 export function roleOperations(d: IamDeps): Record<string, Operation> {

@@ -2,6 +2,7 @@
 // statements: the operations wrap each API call in one `store.tx`. Names of users and roles are
 // unique case-insensitively (COLLATE NOCASE), as IAM's are; tag keys likewise.
 import type Database from "better-sqlite3";
+import { ReadCache } from "../store/read-cache.ts";
 import type { Store } from "../store/sqlite.ts";
 import { awsManagedPolicies, awsManagedPolicyArn } from "./managed-policies.ts";
 import type {
@@ -14,7 +15,7 @@ import type {
   PermissionsBoundary,
   Tag,
 } from "./model.ts";
-import { currentTrustText, principalIdsOf } from "./trust-principals.ts";
+import { currentTrustText, entityOfArn, principalIdsOf } from "./trust-principals.ts";
 
 const MIGRATIONS = [
   `CREATE TABLE iam_users (
@@ -129,15 +130,14 @@ export class IamStore implements IamDirectory {
    * prepared here, which clears the cache; reads inside a transaction bypass it, so a rolled-back
    * write can never leave a cached value behind.
    */
-  readonly #cache = new Map<string, unknown>();
-  /** bumped by every write, so caches built on this directory know when they are stale */
-  #generation = 0;
+  readonly #cache: ReadCache;
 
   constructor(store: Store, accountId: string) {
     this.store = store;
     this.accountId = accountId;
     store.migrate("iam", MIGRATIONS);
     const db = store.db;
+    this.#cache = new ReadCache(db);
     this.#q = {
       user: db.prepare<[string], UserRow>("SELECT * FROM iam_users WHERE name = ?"),
       users: db.prepare<[], UserRow>("SELECT * FROM iam_users ORDER BY name COLLATE BINARY"),
@@ -282,8 +282,7 @@ export class IamStore implements IamDirectory {
       if (statement.reader) continue;
       const run = statement.run.bind(statement) as (...args: unknown[]) => Database.RunResult;
       (statement as { run: unknown }).run = (...args: unknown[]) => {
-        this.#cache.clear();
-        this.#generation++;
+        this.#cache.invalidate();
         return run(...args);
       };
     }
@@ -291,16 +290,11 @@ export class IamStore implements IamDirectory {
   }
 
   generation(): number | undefined {
-    return this.store.db.inTransaction ? undefined : this.#generation;
+    return this.#cache.generation();
   }
 
   #cached<T>(key: string, load: () => T): T {
-    if (this.store.db.inTransaction) return load();
-    if (this.#cache.has(key)) return this.#cache.get(key) as T;
-    const value = load();
-    if (this.#cache.size >= 10_000) this.#cache.clear();
-    this.#cache.set(key, value);
-    return value;
+    return this.#cache.get(key, load);
   }
 
   /** AWS managed policies: inserted, or refreshed when the twin ships a newer document. */
@@ -420,9 +414,8 @@ export class IamStore implements IamDirectory {
   }
 
   getRoleByArn(arn: string): IamRole | undefined {
-    const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
-    if (!m || m[1] !== this.accountId) return undefined;
-    return this.getRole(m[2]!);
+    const entity = entityOfArn(arn, this.accountId);
+    return entity?.kind === "role" ? this.getRole(entity.name) : undefined;
   }
 
   listRoles(): IamRole[] {
