@@ -6,7 +6,7 @@ import { AccessDenied } from "../http/aws-error.ts";
 import type { CallInfo } from "../http/serve.ts";
 import { accessDeniedMessage } from "./access-denied.ts";
 import { contextKeysRead } from "./context-keys.ts";
-import { type DecisionLog, decidedBy } from "./decisions.ts";
+import { AllowedHead, type DecisionLog, decidedBy } from "./decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy, type PolicySet } from "./evaluate.ts";
 import { explainText } from "./explain.ts";
 import type { IamDirectory, Tag } from "./model.ts";
@@ -30,6 +30,12 @@ const CLOCK_KEYS = new Set(["aws:currenttime", "aws:epochtime"]);
 const MAX_PLANS = 1024;
 const MAX_DECISIONS_PER_PLAN = 512;
 
+/** An allowed decision kept for reuse, with the log head of the call that last reused it. */
+interface Allowed {
+  readonly result: EvalResult;
+  head: AllowedHead;
+}
+
 /**
  * What authorization needs of one principal, whatever the request: its policies (parsed), the global
  * keys that do not change from call to call, and the allowed decisions already reached. Valid for
@@ -45,12 +51,12 @@ interface Plan {
   /** lower-cased context keys the policies read; null when decisions depend on the clock */
   keysRead: string[] | null;
   /** allowed decisions by request (action, resource, account and the values of `keysRead`) */
-  allowed: Map<string, EvalResult>;
+  allowed: Map<string, Allowed>;
   /**
    * the same, when the policies read no context key and the resource is in the principal's account:
    * by action, then resource (strings the caller already holds, so no key is built per call)
    */
-  allowedByResource: Map<string, Map<string, EvalResult>>;
+  allowedByResource: Map<string, Map<string, Allowed>>;
   /** entries in both maps */
   size: number;
 }
@@ -222,12 +228,12 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     );
   }
 
-  function knownDecision(plan: Plan, check: AuthzCheck, key: string | undefined): EvalResult | undefined {
+  function knownDecision(plan: Plan, check: AuthzCheck, key: string | undefined): Allowed | undefined {
     if (plainRequest(plan, check)) return plan.allowedByResource.get(check.action)?.get(check.resource);
     return key === undefined ? undefined : plan.allowed.get(key);
   }
 
-  function remember(plan: Plan, check: AuthzCheck, key: string | undefined, result: EvalResult): void {
+  function remember(plan: Plan, check: AuthzCheck, key: string | undefined, allowed: Allowed): void {
     if (!plainRequest(plan, check) && key === undefined) return;
     if (plan.size >= MAX_DECISIONS_PER_PLAN) {
       plan.allowed.clear();
@@ -235,14 +241,14 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       plan.size = 0;
     }
     plan.size++;
-    if (key !== undefined) plan.allowed.set(key, result);
+    if (key !== undefined) plan.allowed.set(key, allowed);
     else {
       let byResource = plan.allowedByResource.get(check.action);
       if (!byResource) {
         byResource = new Map();
         plan.allowedByResource.set(check.action, byResource);
       }
-      byResource.set(check.resource, result);
+      byResource.set(check.resource, allowed);
     }
   }
 
@@ -252,7 +258,13 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       const key = plainRequest(plan, check) ? undefined : decisionKey(plan, check, call);
       const known = knownDecision(plan, check, key);
       if (known !== undefined) {
-        recordAllowed(call, principal, check, known);
+        let head = known.head;
+        // an action can be checked by several operations; the log names the one called
+        if (head.operation !== call.operation || head.service !== call.service) {
+          head = allowedHead(call, principal, check, known.result);
+          known.head = head;
+        }
+        decisions.recordAllowed(head, call.now, call.requestId);
         continue;
       }
       const request: EvalRequest = {
@@ -267,8 +279,9 @@ export function createAuthorizer(deps: AuthorizerDeps) {
         : plan.policies;
       const result = evaluate(request, policies);
       if (result.decision === "allowed") {
-        remember(plan, check, key, result);
-        recordAllowed(call, principal, check, result);
+        const head = allowedHead(call, principal, check, result);
+        remember(plan, check, key, { result, head });
+        decisions.recordAllowed(head, call.now, call.requestId);
         continue;
       }
       recordDenied(call, request, policies, principal);
@@ -276,18 +289,15 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     }
   };
 
-  function recordAllowed(call: CallInfo, principal: Principal, check: AuthzCheck, result: EvalResult): void {
-    decisions.record({
-      time: call.now,
-      service: call.service,
-      operation: call.operation,
-      requestId: call.requestId,
-      principal: principal.arn,
-      action: check.action,
-      resource: check.resource,
-      decision: "allowed",
-      decidedBy: decidedBy(result),
-    });
+  function allowedHead(call: CallInfo, principal: Principal, check: AuthzCheck, result: EvalResult) {
+    return new AllowedHead(
+      call.service,
+      call.operation,
+      principal.arn,
+      check.action,
+      check.resource,
+      decidedBy(result),
+    );
   }
 
   // Explanations are costly: computed for denials, which are what people ask about.

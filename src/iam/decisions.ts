@@ -37,6 +37,36 @@ export function decidedBy(result: { matchedStatements: readonly MatchedStatement
 /** What a caller records: the log names it (`id`) when the caller does not, and keeps time as given. */
 export type NewDecision = Omit<DecisionRecord, "id" | "time"> & { id?: string; time: Date | string };
 
+/**
+ * What an allowed decision repeats from call to call (everything but its time and request id). The
+ * authorizer keeps one per decision it reuses, so logging a call allocates nothing, and a batch
+ * stores each head once however many of its records name it.
+ */
+export class AllowedHead {
+  readonly decision = "allowed";
+  readonly service: string;
+  readonly operation: string;
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly decidedBy: string | undefined;
+  constructor(
+    service: string,
+    operation: string,
+    principal: string,
+    action: string,
+    resource: string,
+    decidedBy: string | undefined,
+  ) {
+    this.service = service;
+    this.operation = operation;
+    this.principal = principal;
+    this.action = action;
+    this.resource = resource;
+    this.decidedBy = decidedBy;
+  }
+}
+
 export interface DecisionQuery {
   principal?: string;
   action?: string;
@@ -72,7 +102,11 @@ const FLUSH_AT = 512;
 export class DecisionLog {
   readonly #store: Store;
   readonly #max: number;
-  #pending: NewDecision[] = [];
+  // The waiting records, as three parallel lists (a record's head, epoch ms and request id): logging
+  // an allowed call then allocates no record object to outlive the young generation.
+  #heads: (AllowedHead | NewDecision)[] = [];
+  #times: number[] = [];
+  #requestIds: string[] = [];
   #timer: NodeJS.Timeout | undefined;
   /** records in the table, as far as this writer knows (it is the only one) */
   #stored: number;
@@ -87,9 +121,24 @@ export class DecisionLog {
   }
 
   record(record: NewDecision): void {
+    this.#push(
+      record,
+      typeof record.time === "string" ? Date.parse(record.time) : record.time.getTime(),
+      record.requestId,
+    );
+  }
+
+  /** An allowed call whose head the caller keeps (the hot path: every call the twin lets through). */
+  recordAllowed(head: AllowedHead, time: Date, requestId: string): void {
+    this.#push(head, time.getTime(), requestId);
+  }
+
+  #push(head: AllowedHead | NewDecision, ms: number, requestId: string): void {
+    this.#times.push(ms);
+    this.#requestIds.push(requestId);
     // Written within 50 ms, or as soon as FLUSH_AT wait: records kept longer outlive the young
     // generation, and the garbage collector's old-generation passes cost more than the extra commits.
-    if (this.#pending.push(record) >= FLUSH_AT) queueMicrotask(() => this.flush());
+    if (this.#heads.push(head) >= FLUSH_AT) queueMicrotask(() => this.flush());
     else this.#timer ??= setTimeout(() => this.flush(), 50);
   }
 
@@ -97,14 +146,15 @@ export class DecisionLog {
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#pending.length === 0) return;
-    const batch = this.#pending;
-    this.#pending = [];
+    const count = this.#heads.length;
+    if (count === 0) return;
+    const encoded = encodeBatch(this.#heads, this.#times, this.#requestIds);
+    this.#heads = [];
+    this.#times = [];
+    this.#requestIds = [];
     this.#store.tx(() => {
-      this.#store
-        .prepared("INSERT INTO decision_batches (count, records) VALUES (?, ?)")
-        .run(batch.length, encodeBatch(batch));
-      this.#stored += batch.length;
+      this.#store.prepared("INSERT INTO decision_batches (count, records) VALUES (?, ?)").run(count, encoded);
+      this.#stored += count;
       if (this.#stored > this.#max) this.#trim();
     });
   }
@@ -168,23 +218,33 @@ export function readDecisions(store: Store, q: DecisionQuery = {}): DecisionReco
   return out;
 }
 
-// A batch is stored as {s: strings, o: objects, r: rows}: each row names its repeated strings
-// (principal, action, resource…) by index into `s`, which makes a batch about a third of its records'
-// JSON. Objects inside a context (a web identity token's claims) are kept once per batch in `o`,
-// named `{"$o": i}` where they appear: a job presents the same token, parsed once, many times.
+// A batch is stored as {t, s: strings, h: heads, o: objects, r: rows}: each row names its repeated
+// strings (principal, action, resource…) by index into `s`, which makes a batch about a third of its
+// records' JSON. An allowed call's row names its head (kept once in `h`) and adds only its time and
+// request id. Objects inside a context (a web identity token's claims) are kept once per batch in
+// `o`, named `{"$o": i}` where they appear: a job presents the same token, parsed once, many times.
 // Row: [ms since `t`, service, operation, requestId, principal, action, resource, decision, decidedBy | -1,
-//       id | 0 (when the caller named it), {message, explanation, detail, context} (when any)].
+//       id | 0 (when the caller named it), {message, explanation, detail, context} (when any)],
+// or, for an allowed call: [ms since `t`, head, requestId], head: [service, operation, principal,
+//       action, resource, decidedBy | -1].
 interface EncodedBatch {
   /** epoch ms the rows' times count from (absent in older batches: times are absolute) */
   t?: number;
   s: string[];
+  h?: number[][];
   o?: unknown[];
   r: unknown[][];
 }
 
-function encodeBatch(batch: readonly NewDecision[]): string {
+function encodeBatch(
+  entries: readonly (AllowedHead | NewDecision)[],
+  times: readonly number[],
+  requestIds: readonly string[],
+): string {
   const strings: string[] = [];
   const index = new Map<string, number>();
+  const heads: number[][] = [];
+  const headIndex = new Map<AllowedHead, number>();
   const objects: unknown[] = [];
   const objectIndex = new Map<object, number>();
   const context = (ctx: Record<string, unknown>): Record<string, unknown> => {
@@ -210,11 +270,26 @@ function encodeBatch(batch: readonly NewDecision[]): string {
     }
     return i;
   };
-  const ms = (r: NewDecision) => (typeof r.time === "string" ? Date.parse(r.time) : r.time.getTime());
-  const t = batch.length > 0 ? ms(batch[0]!) : 0;
-  const rows = batch.map((r) => {
+  const t = times[0] ?? 0;
+  const rows = entries.map((r, n): unknown[] => {
+    if (r instanceof AllowedHead) {
+      let h = headIndex.get(r);
+      if (h === undefined) {
+        h =
+          heads.push([
+            ref(r.service),
+            ref(r.operation),
+            ref(r.principal),
+            ref(r.action),
+            ref(r.resource),
+            r.decidedBy === undefined ? -1 : ref(r.decidedBy),
+          ]) - 1;
+        headIndex.set(r, h);
+      }
+      return [times[n]! - t, h, requestIds[n]];
+    }
     const row: unknown[] = [
-      ms(r) - t,
+      times[n]! - t,
       ref(r.service),
       ref(r.operation),
       r.requestId,
@@ -241,6 +316,7 @@ function encodeBatch(batch: readonly NewDecision[]): string {
     return row;
   });
   const encoded: EncodedBatch = { t, s: strings, r: rows };
+  if (heads.length > 0) encoded.h = heads;
   if (objects.length > 0) encoded.o = objects;
   return JSON.stringify(encoded);
 }
@@ -265,8 +341,28 @@ function decodeBatch(
     }
     return;
   }
-  const { t = 0, s, o, r: rows } = parsed;
+  const { t = 0, s, h, o, r: rows } = parsed;
   for (let i = rows.length - 1; i >= skip && room > 0; i--) {
+    if (rows[i]!.length === 3) {
+      const [ms, head, requestId] = rows[i] as [number, number, string];
+      const [service, operation, principal, action, resource, by] = h![head]!;
+      const record: DecisionRecord = {
+        id: `${seq}.${i}`,
+        time: new Date(t + ms).toISOString(),
+        service: s[service!]!,
+        operation: s[operation!]!,
+        requestId,
+        principal: s[principal!]!,
+        action: s[action!]!,
+        decision: "allowed",
+        resource: s[resource!]!,
+      };
+      if (by! >= 0) record.decidedBy = s[by!]!;
+      if (!matches(record)) continue;
+      out.push(record);
+      room--;
+      continue;
+    }
     const row = rows[i] as [
       number,
       number,

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import { DecisionLog, type DecisionRecord, readDecisions } from "../../src/iam/decisions.ts";
+import { AllowedHead, DecisionLog, type DecisionRecord, readDecisions } from "../../src/iam/decisions.ts";
 import { openStore, type Store } from "../../src/store/sqlite.ts";
 import { tempDir } from "../support/twin.ts";
 
@@ -70,6 +70,52 @@ describe("DecisionLog", () => {
     assert.deepEqual(
       log.query({ principal: "user/even", denied: true, limit: 2 }).map((r) => r.id),
       ["id-40", "id-36"],
+    );
+  });
+
+  it("allowed calls logged by head come back as whole records, in order among full records", () => {
+    const log = new DecisionLog(store, { max: 1000 });
+    const user = "arn:aws:iam::123456789012:user/heads";
+    const get = new AllowedHead(
+      "iam",
+      "GetRole",
+      user,
+      "iam:GetRole",
+      "arn:aws:iam::123456789012:role/r",
+      "p#1",
+    );
+    const list = new AllowedHead("iam", "ListRoles", user, "iam:ListRoles", "*", undefined);
+    const at = (s: number) => new Date(Date.UTC(2026, 1, 1, 0, 0, s));
+    log.recordAllowed(get, at(1), "req-h1");
+    log.record({ ...record(0), id: undefined, principal: user, time: at(2), requestId: "req-h2" });
+    log.recordAllowed(list, at(3), "req-h3");
+    log.recordAllowed(get, at(4), "req-h4");
+    const got = log.query({ principal: "user/heads", limit: 10 });
+    assert.deepEqual(
+      got.map((r) => [r.requestId, r.time, r.operation, r.action, r.resource, r.decision, r.decidedBy]),
+      [
+        ["req-h4", at(4).toISOString(), "GetRole", "iam:GetRole", get.resource, "allowed", "p#1"],
+        ["req-h3", at(3).toISOString(), "ListRoles", "iam:ListRoles", "*", "allowed", undefined],
+        ["req-h2", at(2).toISOString(), "GetRole", "ecr:PutImage", "*", "implicitDeny", undefined],
+        ["req-h1", at(1).toISOString(), "GetRole", "iam:GetRole", get.resource, "allowed", "p#1"],
+      ],
+    );
+    assert.equal(new Set(got.map((r) => r.id)).size, 4);
+    assert.ok(!("decidedBy" in got[1]!), "an absent deciding statement is not written as a member");
+    assert.deepEqual(
+      log.query({ principal: "user/heads", denied: true }).map((r) => r.requestId),
+      ["req-h2"],
+    );
+    assert.deepEqual(
+      log.query({ principal: "user/heads", action: "IAM:GETROLE" }).map((r) => r.requestId),
+      ["req-h4", "req-h1"],
+    );
+    // the bound cuts inside a batch of heads as it does inside any batch
+    const small = new DecisionLog(store, { max: 3 });
+    small.recordAllowed(list, at(5), "req-h5");
+    assert.deepEqual(
+      small.query({ limit: 10 }).map((r) => r.requestId),
+      ["req-h5", "req-h4", "req-h3"],
     );
   });
 
