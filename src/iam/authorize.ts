@@ -5,7 +5,7 @@ import type { AuthzCheck, Principal } from "../core/service.ts";
 import { AccessDenied } from "../http/aws-error.ts";
 import type { CallInfo } from "../http/serve.ts";
 import { accessDeniedMessage } from "./access-denied.ts";
-import { contextKeysRead } from "./context-keys.ts";
+import { CLOCK_KEYS, contextKeysRead, withKeyValues } from "./context-keys.ts";
 import { AllowedHead, type DecisionLog, decidedBy } from "./decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy, type PolicySet } from "./evaluate.ts";
 import { explainText } from "./explain.ts";
@@ -25,8 +25,6 @@ const CALL_KEYS = new Set([
   "aws:sourceip",
   "aws:requestedregion",
 ]);
-/** Keys whose value changes every second: a decision that reads them is never reused. */
-const CLOCK_KEYS = new Set(["aws:currenttime", "aws:epochtime"]);
 const MAX_PLANS = 1024;
 const MAX_DECISIONS_PER_PLAN = 512;
 
@@ -199,23 +197,18 @@ export function createAuthorizer(deps: AuthorizerDeps) {
   function decisionKey(plan: Plan, check: AuthzCheck, call: CallInfo): string | undefined {
     if (plan.keysRead === null || check.resourcePolicy !== undefined) return undefined;
     const account = check.resourceAccount ?? "";
-    let key = `${check.action.length}:${check.action}${check.resource.length}:${check.resource}${account.length}:${account}`;
+    const key = `${check.action.length}:${check.action}${check.resource.length}:${check.resource}${account.length}:${account}`;
     if (plan.keysRead.length === 0) return key;
     let requestLower: Map<string, string | string[]> | undefined;
     if (check.context) {
       requestLower = new Map();
       for (const [k, v] of Object.entries(check.context)) requestLower.set(k.toLowerCase(), v);
     }
-    for (const k of plan.keysRead) {
-      const v = requestLower?.get(k) ?? (CALL_KEYS.has(k) ? callValue(k, call) : plan.principalLower.get(k));
-      if (v === undefined) key += "-";
-      else if (typeof v === "string") key += `${v.length}:${v}`;
-      else {
-        key += `[${v.length}`;
-        for (const x of v) key += `${x.length}:${x}`;
-      }
-    }
-    return key;
+    return withKeyValues(
+      key,
+      plan.keysRead,
+      (k) => requestLower?.get(k) ?? (CALL_KEYS.has(k) ? callValue(k, call) : plan.principalLower.get(k)),
+    );
   }
 
   /** The common case: nothing but action and resource can tell this plan's requests apart. */

@@ -22,3 +22,27 @@ export function contextKeysRead(policy: ParsedPolicy): Set<string> {
   }
   return keys;
 }
+
+/** Keys whose value changes every second: a decision that reads them is never reused. */
+export const CLOCK_KEYS: ReadonlySet<string> = new Set(["aws:currenttime", "aws:epochtime"]);
+
+/**
+ * Extends a decision key with the values a request gives the keys a policy reads (lower-cased names),
+ * `-` for a missing one. Every value is length-prefixed, so no value can forge another's part.
+ */
+export function withKeyValues(
+  key: string,
+  keysRead: readonly string[],
+  valueFor: (lowerKey: string) => string | string[] | undefined,
+): string {
+  for (const k of keysRead) {
+    const v = valueFor(k);
+    if (v === undefined) key += "-";
+    else if (typeof v === "string") key += `${v.length}:${v}`;
+    else {
+      key += `[${v.length}`;
+      for (const x of v) key += `${x.length}:${x}`;
+    }
+  }
+  return key;
+}

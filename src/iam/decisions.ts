@@ -50,6 +50,8 @@ export class AllowedHead {
   readonly action: string;
   readonly resource: string;
   readonly decidedBy: string | undefined;
+  /** what the record keeps of the request (STS: the token's claims and the call's own facts) */
+  readonly context: Record<string, unknown> | undefined;
   constructor(
     service: string,
     operation: string,
@@ -57,6 +59,7 @@ export class AllowedHead {
     action: string,
     resource: string,
     decidedBy: string | undefined,
+    context?: Record<string, unknown>,
   ) {
     this.service = service;
     this.operation = operation;
@@ -64,6 +67,7 @@ export class AllowedHead {
     this.action = action;
     this.resource = resource;
     this.decidedBy = decidedBy;
+    this.context = context;
   }
 }
 
@@ -226,12 +230,12 @@ export function readDecisions(store: Store, q: DecisionQuery = {}): DecisionReco
 // Row: [ms since `t`, service, operation, requestId, principal, action, resource, decision, decidedBy | -1,
 //       id | 0 (when the caller named it), {message, explanation, detail, context} (when any)],
 // or, for an allowed call: [ms since `t`, head, requestId], head: [service, operation, principal,
-//       action, resource, decidedBy | -1].
+//       action, resource, decidedBy | -1, context (when any)].
 interface EncodedBatch {
   /** epoch ms the rows' times count from (absent in older batches: times are absolute) */
   t?: number;
   s: string[];
-  h?: number[][];
+  h?: unknown[][];
   o?: unknown[];
   r: unknown[][];
 }
@@ -243,7 +247,7 @@ function encodeBatch(
 ): string {
   const strings: string[] = [];
   const index = new Map<string, number>();
-  const heads: number[][] = [];
+  const heads: unknown[][] = [];
   const headIndex = new Map<AllowedHead, number>();
   const objects: unknown[] = [];
   const objectIndex = new Map<object, number>();
@@ -275,15 +279,16 @@ function encodeBatch(
     if (r instanceof AllowedHead) {
       let h = headIndex.get(r);
       if (h === undefined) {
-        h =
-          heads.push([
-            ref(r.service),
-            ref(r.operation),
-            ref(r.principal),
-            ref(r.action),
-            ref(r.resource),
-            r.decidedBy === undefined ? -1 : ref(r.decidedBy),
-          ]) - 1;
+        const head: unknown[] = [
+          ref(r.service),
+          ref(r.operation),
+          ref(r.principal),
+          ref(r.action),
+          ref(r.resource),
+          r.decidedBy === undefined ? -1 : ref(r.decidedBy),
+        ];
+        if (r.context !== undefined) head.push(context(r.context));
+        h = heads.push(head) - 1;
         headIndex.set(r, h);
       }
       return [times[n]! - t, h, requestIds[n]];
@@ -342,23 +347,49 @@ function decodeBatch(
     return;
   }
   const { t = 0, s, h, o, r: rows } = parsed;
+  const withObjects = (ctx: Record<string, unknown>) => {
+    if (o)
+      for (const k in ctx) {
+        const ref = (ctx[k] as { $o?: unknown } | null)?.$o;
+        if (typeof ref === "number") ctx[k] = o[ref];
+      }
+    return ctx;
+  };
+  const headContexts = new Map<number, Record<string, unknown>>();
   for (let i = rows.length - 1; i >= skip && room > 0; i--) {
     if (rows[i]!.length === 3) {
       const [ms, head, requestId] = rows[i] as [number, number, string];
-      const [service, operation, principal, action, resource, by] = h![head]!;
+      const [service, operation, principal, action, resource, by, ctx] = h![head] as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        Record<string, unknown>?,
+      ];
       const record: DecisionRecord = {
         id: `${seq}.${i}`,
         time: new Date(t + ms).toISOString(),
-        service: s[service!]!,
-        operation: s[operation!]!,
+        service: s[service]!,
+        operation: s[operation]!,
         requestId,
-        principal: s[principal!]!,
-        action: s[action!]!,
+        principal: s[principal]!,
+        action: s[action]!,
         decision: "allowed",
-        resource: s[resource!]!,
+        resource: s[resource]!,
       };
-      if (by! >= 0) record.decidedBy = s[by!]!;
+      if (by >= 0) record.decidedBy = s[by]!;
       if (!matches(record)) continue;
+      // records of one head share its context object, resolved once
+      if (ctx !== undefined) {
+        let resolved = headContexts.get(head);
+        if (resolved === undefined) {
+          resolved = withObjects(ctx);
+          headContexts.set(head, resolved);
+        }
+        record.context = resolved;
+      }
       out.push(record);
       room--;
       continue;
@@ -395,12 +426,7 @@ function decodeBatch(
     // JSON drops the extras' undefined members, so only what was recorded comes back
     if (row[10] !== undefined) {
       const extra = row[10] as { context?: Record<string, unknown> };
-      if (extra.context && o) {
-        for (const k in extra.context) {
-          const ref = (extra.context[k] as { $o?: unknown } | null)?.$o;
-          if (typeof ref === "number") extra.context[k] = o[ref];
-        }
-      }
+      if (extra.context) withObjects(extra.context);
       Object.assign(record, extra);
     }
     out.push(record);

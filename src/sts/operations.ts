@@ -10,8 +10,8 @@ import type {
   TwinRuntime,
 } from "../core/service.ts";
 import { AccessDenied, AwsError } from "../http/aws-error.ts";
-import { type DecisionLog, decidedBy } from "../iam/decisions.ts";
-import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy } from "../iam/evaluate.ts";
+import type { DecisionLog } from "../iam/decisions.ts";
+import type { EvalRequest, EvalResult } from "../iam/evaluate.ts";
 import type { IamDirectory, IamRole } from "../iam/model.ts";
 import { validatePolicy } from "../iam/policy.ts";
 import type { KeyResolver } from "../oidc/verify.ts";
@@ -25,6 +25,7 @@ import {
 } from "./errors.ts";
 import { type AssumeRoleForService, createServiceAssume } from "./service-assume.ts";
 import { assumedRoleArn, SessionStore, type StoredSession } from "./sessions.ts";
+import { createTrustJudge } from "./trust-decision.ts";
 import { trustTrace } from "./trust-trace.ts";
 import {
   ASSUME_ROLE_RULES,
@@ -56,7 +57,7 @@ export interface StsDeps {
   iam: IamDirectory;
   /** the OIDC component: its key resolver verifies tokens of its own and of mapped issuers */
   oidc: { keyResolver: Pick<KeyResolver, "verifySignature">; issuer?: { iss: string } };
-  decisions?: Pick<DecisionLog, "record">;
+  decisions?: Pick<DecisionLog, "record" | "recordAllowed">;
   options?: StsOptions;
 }
 
@@ -84,22 +85,13 @@ export function createSts(deps: StsDeps): Sts {
   const ownIssuerKey = deps.oidc.issuer?.iss.replace(/^https:\/\//, "");
   const packedLimit = deps.options?.packedPolicyLimitBytes ?? 1024;
 
-  /** Logs a trust decision with the token's claims; denials carry the trace down to the failing condition. */
-  function record(
-    ctx: RequestContext,
-    request: EvalRequest,
-    result: EvalResult,
-    extra: Record<string, unknown> = {},
-    trust?: NamedPolicy,
-  ) {
-    if (!deps.decisions) return;
-    const denied = result.decision !== "allowed";
-    // Explanations are computed for denials only: they are what people ask about, and they cost.
-    const detailed =
-      denied && trust ? evaluate(request, { identity: [], resource: trust }, { explain: true }) : result;
-    deps.decisions.record({
-      id: rt.ids.uuid(),
-      time: ctx.now.toISOString(),
+  const judge = createTrustJudge(deps.decisions);
+
+  /** A role that does not exist is denied like a policy denial, and logged as one. */
+  function recordMissingRole(ctx: RequestContext, request: EvalRequest, extra: Record<string, unknown>) {
+    const result = missingRoleResult();
+    deps.decisions?.record({
+      time: ctx.now,
       service: "sts",
       operation: ctx.operation,
       requestId: ctx.requestId,
@@ -107,17 +99,10 @@ export function createSts(deps: StsDeps): Sts {
       action: request.action,
       resource: request.resource,
       decision: result.decision,
-      decidedBy: decidedBy(result),
-      ...(denied
-        ? {
-            message: messages.webIdentityDenied,
-            detail: detailed,
-            explanation: trustTrace(request, detailed),
-          }
-        : {}),
-      // An allowance keeps the token's claims and the call's own facts; the condition keys derived
-      // from the claims are kept with a denial, where they explain it.
-      context: denied ? { ...request.context, ...extra } : { ...callFacts(request.context), ...extra },
+      message: messages.webIdentityDenied,
+      detail: result,
+      explanation: trustTrace(request, result),
+      context: { ...request.context, ...extra },
     });
   }
 
@@ -222,16 +207,25 @@ export function createSts(deps: StsDeps): Sts {
       // A missing role is denied like a policy denial: existence is not leaked (sts.md §2.4 step 8).
       const role = arn.account === ctx.accountId ? iam.getRoleByArn(roleArn) : undefined;
       if (!role || !samePath(role, arn.path)) {
-        record(ctx, request, missingRoleResult(), { ...claims, reason: "role does not exist" });
+        recordMissingRole(ctx, request, { ...claims, reason: "role does not exist" });
         throw webIdentityDenied();
       }
-      const trust = { id: `trust:${role.RoleName}`, document: role.AssumeRolePolicyDocument };
       const checks = [request];
       if (tags && Object.keys(tags.tags).length > 0) checks.push({ ...request, action: "sts:TagSession" });
       if (sourceIdentity !== undefined) checks.push({ ...request, action: "sts:SetSourceIdentity" });
+      // An allowance keeps the token's claims and the call's own facts; the condition keys derived
+      // from the claims are kept with a denial, where they explain it.
+      const facts = callFacts(request.context!);
       for (const check of checks) {
-        const result = evaluate(check, { identity: [], resource: trust });
-        record(ctx, check, result, claims, trust);
+        const result = judge(role, check, {
+          operation: ctx.operation,
+          requestId: ctx.requestId,
+          time: ctx.now,
+          principal: identity.providerArn,
+          facts,
+          extra: claims,
+          message: messages.webIdentityDenied,
+        });
         if (result.decision !== "allowed") throw webIdentityDenied();
       }
 
@@ -387,6 +381,7 @@ export function createSts(deps: StsDeps): Sts {
       rt,
       iam,
       sessions,
+      judge,
       ...(deps.decisions ? { decisions: deps.decisions } : {}),
     }),
   };

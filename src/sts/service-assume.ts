@@ -4,10 +4,11 @@
 // other; an allowed request mints a real session the service then calls AWS with.
 // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
 import type { Principal, RoleSession, TwinRuntime } from "../core/service.ts";
-import { type DecisionLog, decidedBy } from "../iam/decisions.ts";
-import { type EvalRequest, type EvalResult, evaluate } from "../iam/evaluate.ts";
+import type { DecisionLog } from "../iam/decisions.ts";
+import type { EvalRequest, EvalResult } from "../iam/evaluate.ts";
 import type { IamDirectory } from "../iam/model.ts";
 import { principalOf, type SessionStore, type StoredSession } from "./sessions.ts";
+import type { TrustJudge } from "./trust-decision.ts";
 import { trustTrace } from "./trust-trace.ts";
 import { parseRoleArn } from "./validate.ts";
 
@@ -40,16 +41,16 @@ export function createServiceAssume(deps: {
   rt: TwinRuntime;
   iam: IamDirectory;
   sessions: SessionStore;
+  /** decides and logs the trust policy's decision (trust-decision.ts) */
+  judge: TrustJudge;
   decisions?: Pick<DecisionLog, "record">;
 }): AssumeRoleForService {
   const { rt, iam, sessions } = deps;
 
-  function record(req: ServiceAssumeRequest, request: EvalRequest, result: EvalResult, extra: object) {
-    if (!deps.decisions) return;
-    const denied = result.decision !== "allowed";
-    deps.decisions.record({
-      id: rt.ids.uuid(),
-      time: req.now.toISOString(),
+  /** A role that does not exist is logged as a denial, like any other. */
+  function recordMissingRole(req: ServiceAssumeRequest, request: EvalRequest, result: EvalResult) {
+    deps.decisions?.record({
+      time: req.now,
       service: "sts",
       operation: "AssumeRole",
       requestId: rt.ids.uuid(),
@@ -57,15 +58,10 @@ export function createServiceAssume(deps: {
       action: request.action,
       resource: request.resource,
       decision: result.decision,
-      decidedBy: decidedBy(result),
-      ...(denied
-        ? {
-            message: `${req.servicePrincipal} is not authorized to perform: sts:AssumeRole on resource: ${req.roleArn}`,
-            detail: result,
-            explanation: trustTrace(request, result),
-          }
-        : {}),
-      context: { ...request.context, ...extra },
+      message: deniedMessage(req),
+      detail: result,
+      explanation: trustTrace(request, result),
+      context: { ...request.context, reason: "role does not exist" },
     });
   }
 
@@ -98,22 +94,25 @@ export function createServiceAssume(deps: {
         policies: [],
         resourceGrant: null,
       };
-      record(req, request, result, { reason: "role does not exist" });
+      recordMissingRole(req, request, result);
       return {
         ok: false,
         reason: "no-such-role",
         explanation: `sts:AssumeRole on ${req.roleArn} by ${req.servicePrincipal}: the role does not exist`,
       };
     }
-    const trust = { id: `trust:${role.RoleName}`, document: role.AssumeRolePolicyDocument };
-    const result = evaluate(request, { identity: [], resource: trust });
+    const result = deps.judge(role, request, {
+      operation: "AssumeRole",
+      requestId: rt.ids.uuid(),
+      time: req.now,
+      principal: req.servicePrincipal,
+      facts: request.context!,
+      message: deniedMessage(req),
+    });
     if (result.decision !== "allowed") {
-      // the explained evaluation names the statement and condition that failed
-      const detailed = evaluate(request, { identity: [], resource: trust }, { explain: true });
-      record(req, request, detailed, {});
-      return { ok: false, reason: "trust-denied", explanation: trustTrace(request, detailed) };
+      // a denial comes back explained: it names the statement and condition that failed
+      return { ok: false, reason: "trust-denied", explanation: trustTrace(request, result) };
     }
-    record(req, request, result, {});
     const seconds = Math.min(req.durationSeconds ?? 3600, role.MaxSessionDuration);
     const session: RoleSession = {
       roleArn: role.Arn,
@@ -130,4 +129,8 @@ export function createServiceAssume(deps: {
     const stored = sessions.create(rt.accountId, req.now, session);
     return { ok: true, session: stored, principal: principalOf(stored) };
   };
+}
+
+function deniedMessage(req: ServiceAssumeRequest): string {
+  return `${req.servicePrincipal} is not authorized to perform: sts:AssumeRole on resource: ${req.roleArn}`;
 }
