@@ -115,8 +115,9 @@ export function escapeXml(s: string): string {
 /** Serialises an operation result: arrays as `<member>`, dates as ISO 8601, maps as entry/key/value. */
 export function toXml(value: unknown, indent = ""): string {
   if (value === undefined || value === null) return "";
+  if (typeof value === "string") return escapeXml(value);
   if (value instanceof XmlText) return value.text;
-  if (value instanceof Date) return escapeXml(value.toISOString().replace(/\.\d{3}Z$/, "Z"));
+  if (value instanceof Date) return isoSeconds(value);
   if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join("");
   if (typeof value === "object") {
     if (value instanceof XmlMap) {
@@ -125,13 +126,21 @@ export function toXml(value: unknown, indent = ""): string {
         .join("");
     }
     let out = "";
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
       if (v === undefined) continue;
       out += `${indent}<${k}>${toXml(v)}</${k}>`;
     }
     return out;
   }
   return escapeXml(String(value));
+}
+
+/** ISO 8601 to the second, as AWS's query protocols render timestamps (`2026-11-25T13:00:00Z`). */
+function isoSeconds(d: Date): string {
+  const iso = d.toISOString();
+  // years 0–9999 render as YYYY-MM-DDTHH:mm:ss.sssZ; others carry a sign and more digits
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, "Z");
 }
 
 /**

@@ -81,7 +81,7 @@ function callFacts(context: Record<string, string | string[]>): Record<string, s
 
 export function createSts(deps: StsDeps): Sts {
   const { rt, iam } = deps;
-  const sessions = new SessionStore(deps.store, rt.ids);
+  const sessions = new SessionStore(deps.store);
   const ownIssuerKey = deps.oidc.issuer?.iss.replace(/^https:\/\//, "");
   const packedLimit = deps.options?.packedPolicyLimitBytes ?? 1024;
 

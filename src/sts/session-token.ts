@@ -1,18 +1,30 @@
-// Session tokens that carry their session, as AWS's do: the session (its key id, secret, role, policies,
-// tags, expiry) sealed with AES-256-GCM under a key kept in the state, bound to its ASIA key id as
-// associated data. Any twin on that state can open it, so issuing a session writes nothing and a
-// `kill -9` can lose no session; a token altered by one bit, or presented with another key id,
-// does not open. Shape: `IQoJb3JpZ2luX2Vj` (AWS's prefix) + base64(version | iv | ciphertext | tag).
-import { createCipheriv, createDecipheriv } from "node:crypto";
+// Session tokens that carry their session, as AWS's do: any twin on the state opens one, so issuing a
+// session writes nothing and a `kill -9` can lose no session.
+//
+// Version 2 (issued now): the session's lasting part (role, session name, policies, tags, web
+// identity) is sealed with AES-256-GCM once and reused by every session that shares it; the token
+// adds the session's times and an HMAC-SHA512 over the key id and all of that. The MAC's first 16
+// bytes end the token, and the next 30 are the session's secret access key: the secret is a PRF
+// output nobody can compute without the state's key, and the twin re-derives it from the token rather
+// than storing it. A token altered by one bit, or presented with another key id, opens nothing.
+// A job assumes the same role with the same token again and again, so a session costs one HMAC.
+//   token    = `IQoJb3JpZ2luX2Vj` (AWS's prefix) + base64(2 | u16 length | sealed | u48 issued ms | u32 expiry s | tag)
+//   sealed   = iv | AES-256-GCM(JSON lasting part, aad "keyship sts session v2") | gcm tag
+// Version 1 (issued before): base64(1 | iv | AES-256-GCM(JSON whole session, aad key id) | tag); opened still.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { randomBytesPooled } from "../core/random.ts";
 import type { RoleSession } from "../core/service.ts";
 import type { Store } from "../store/sqlite.ts";
 
 export const SESSION_TOKEN_PREFIX = "IQoJb3JpZ2luX2Vj";
-const VERSION = 1;
+const V1 = 1;
+const V2 = 2;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const SECRET_BYTES = 30; // 40 base64 characters, as AWS's secret keys
 const KEY_SETTING = "sts.sessionTokenKey";
+const LASTING_AAD = Buffer.from("keyship sts session v2");
+const MAX_SEALED = 1024;
 
 /** What a sealed token holds: everything needed to authenticate and authorize the session's calls. */
 export interface SealedSession {
@@ -23,12 +35,23 @@ export interface SealedSession {
   session: RoleSession;
 }
 
+/** What issuing a session returns: the token and the secret derived with it. */
+export interface IssuedToken {
+  sessionToken: string;
+  secretAccessKey: string;
+}
+
 export class SessionSealer {
   readonly #key: Buffer;
+  readonly #macKey: Buffer;
+  /** sealed lasting parts by their JSON: sessions that share one are sealed once */
+  readonly #sealed = new Map<string, Buffer>();
 
   constructor(key: Buffer) {
     if (key.length !== 32) throw new RangeError("session token key must be 32 bytes");
     this.#key = key;
+    // the MAC has a key of its own, derived from the state's (HKDF, RFC 5869)
+    this.#macKey = Buffer.from(hkdfSync("sha512", key, "", "keyship sts session mac v2", 64));
   }
 
   /** The state's key, created (and committed) the first time. */
@@ -41,37 +64,41 @@ export class SessionSealer {
     return new SessionSealer(Buffer.from(encoded, "base64"));
   }
 
-  seal(s: SealedSession): string {
-    const { session } = s;
-    const plain = JSON.stringify([
-      s.secretAccessKey,
-      s.accountId,
-      s.issuedAt.getTime(),
-      session.roleArn,
-      session.roleId,
-      session.roleName,
-      session.sessionName,
-      session.expiration.getTime(),
-      session.policy ?? null,
-      session.policyArns,
-      session.tags,
-      session.transitiveTagKeys,
-      session.sourceIdentity ?? null,
-      session.chained,
-      session.via,
-      session.webIdentity ?? null,
-    ]);
-    const iv = randomBytesPooled(IV_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
-    cipher.setAAD(Buffer.from(s.accessKeyId, "latin1"));
-    const body = Buffer.concat([
-      Buffer.of(VERSION),
-      iv,
-      cipher.update(plain, "utf8"),
-      cipher.final(),
-      cipher.getAuthTag(),
-    ]);
-    return SESSION_TOKEN_PREFIX + body.toString("base64").replace(/=+$/, "");
+  /** A token for the session of this key id, and the session's secret access key. */
+  issue(accessKeyId: string, accountId: string, issuedAt: Date, session: RoleSession): IssuedToken {
+    const sealed = this.#sealLasting(lastingPart(accountId, session));
+    const body = Buffer.allocUnsafe(3 + sealed.length + 10 + TAG_BYTES);
+    body[0] = V2;
+    body.writeUInt16BE(sealed.length, 1);
+    sealed.copy(body, 3);
+    let at = 3 + sealed.length;
+    body.writeUIntBE(issuedAt.getTime(), at, 6);
+    body.writeUInt32BE(Math.floor(session.expiration.getTime() / 1000), at + 6);
+    at += 10;
+    const mac = this.#mac(accessKeyId, body.subarray(0, at));
+    mac.copy(body, at, 0, TAG_BYTES);
+    return {
+      sessionToken: SESSION_TOKEN_PREFIX + body.toString("base64").replace(/=+$/, ""),
+      secretAccessKey: mac.toString("base64", TAG_BYTES, TAG_BYTES + SECRET_BYTES),
+    };
+  }
+
+  #sealLasting(plain: string): Buffer {
+    let sealed = this.#sealed.get(plain);
+    if (sealed === undefined) {
+      const iv = randomBytesPooled(IV_BYTES);
+      const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
+      cipher.setAAD(LASTING_AAD);
+      sealed = Buffer.concat([iv, cipher.update(plain, "utf8"), cipher.final(), cipher.getAuthTag()]);
+      if (sealed.length > 0xffff) throw new RangeError("session too large for a token");
+      if (this.#sealed.size >= MAX_SEALED) this.#sealed.clear();
+      this.#sealed.set(plain, sealed);
+    }
+    return sealed;
+  }
+
+  #mac(accessKeyId: string, body: Buffer): Buffer {
+    return createHmac("sha512", this.#macKey).update(accessKeyId, "latin1").update(body).digest();
   }
 
   /** The session the token seals for this key id; undefined for anything else. */
@@ -80,18 +107,37 @@ export class SessionSealer {
     const encoded = token.slice(SESSION_TOKEN_PREFIX.length);
     if (!/^[A-Za-z0-9+/]+$/.test(encoded)) return undefined;
     const body = Buffer.from(encoded, "base64");
-    if (body.length < 1 + IV_BYTES + TAG_BYTES || body[0] !== VERSION) return undefined;
-    let plain: string;
-    try {
-      const decipher = createDecipheriv("aes-256-gcm", this.#key, body.subarray(1, 1 + IV_BYTES));
-      decipher.setAAD(Buffer.from(accessKeyId, "latin1"));
-      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-      plain =
-        decipher.update(body.subarray(1 + IV_BYTES, body.length - TAG_BYTES), undefined, "utf8") +
-        decipher.final("utf8");
-    } catch {
-      return undefined;
-    }
+    // one token, one spelling: trailing bits a decoder ignores must not make a second one
+    if (body.toString("base64").replace(/=+$/, "") !== encoded) return undefined;
+    if (body[0] === V2) return this.#openV2(body, accessKeyId);
+    if (body[0] === V1) return this.#openV1(body, accessKeyId);
+    return undefined;
+  }
+
+  #openV2(body: Buffer, accessKeyId: string): SealedSession | undefined {
+    if (body.length < 3) return undefined;
+    const sealedLength = body.readUInt16BE(1);
+    const end = 3 + sealedLength + 10;
+    if (sealedLength < IV_BYTES + TAG_BYTES || body.length !== end + TAG_BYTES) return undefined;
+    const mac = this.#mac(accessKeyId, body.subarray(0, end));
+    if (!timingSafeEqual(mac.subarray(0, TAG_BYTES), body.subarray(end))) return undefined;
+    const plain = this.#decrypt(body.subarray(3, 3 + sealedLength), LASTING_AAD);
+    if (plain === undefined) return undefined;
+    const [accountId, ...lasting] = JSON.parse(plain);
+    const session = sessionOf(lasting, body.readUInt32BE(end - 4) * 1000);
+    return {
+      accessKeyId,
+      secretAccessKey: mac.toString("base64", TAG_BYTES, TAG_BYTES + SECRET_BYTES),
+      accountId,
+      issuedAt: new Date(body.readUIntBE(end - 10, 6)),
+      session,
+    };
+  }
+
+  #openV1(body: Buffer, accessKeyId: string): SealedSession | undefined {
+    if (body.length < 1 + IV_BYTES + TAG_BYTES) return undefined;
+    const plain = this.#decrypt(body.subarray(1), Buffer.from(accessKeyId, "latin1"));
+    if (plain === undefined) return undefined;
     const [
       secretAccessKey,
       accountId,
@@ -101,30 +147,90 @@ export class SessionSealer {
       roleName,
       sessionName,
       expiration,
-      policy,
-      policyArns,
-      tags,
-      transitiveTagKeys,
-      sourceIdentity,
-      chained,
-      via,
-      webIdentity,
+      ...rest
     ] = JSON.parse(plain);
-    const session: RoleSession = {
-      roleArn,
-      roleId,
-      roleName,
-      sessionName,
-      expiration: new Date(expiration),
-      policyArns,
-      tags,
-      transitiveTagKeys,
-      chained,
-      via,
-    };
-    if (policy !== null) session.policy = policy;
-    if (sourceIdentity !== null) session.sourceIdentity = sourceIdentity;
-    if (webIdentity !== null) session.webIdentity = webIdentity;
+    const session = sessionOf([roleArn, roleId, roleName, sessionName, ...rest], expiration);
     return { accessKeyId, secretAccessKey, accountId, issuedAt: new Date(issuedAt), session };
   }
+
+  /** iv | ciphertext | tag, opened under the state's key; undefined when it does not authenticate. */
+  #decrypt(sealed: Buffer, aad: Buffer): string | undefined {
+    if (sealed.length < IV_BYTES + TAG_BYTES) return undefined;
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", this.#key, sealed.subarray(0, IV_BYTES));
+      decipher.setAAD(aad);
+      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+      return (
+        decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES), undefined, "utf8") +
+        decipher.final("utf8")
+      );
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The part of a session that does not change from one issue to the next (JSON, for sealing and reuse). */
+function lastingPart(accountId: string, session: RoleSession): string {
+  return JSON.stringify([
+    accountId,
+    session.roleArn,
+    session.roleId,
+    session.roleName,
+    session.sessionName,
+    session.policy ?? null,
+    session.policyArns,
+    session.tags,
+    session.transitiveTagKeys,
+    session.sourceIdentity ?? null,
+    session.chained,
+    session.via,
+    session.webIdentity ?? null,
+  ]);
+}
+
+function sessionOf(lasting: unknown[], expirationMs: number): RoleSession {
+  const [
+    roleArn,
+    roleId,
+    roleName,
+    sessionName,
+    policy,
+    policyArns,
+    tags,
+    transitiveTagKeys,
+    sourceIdentity,
+    chained,
+    via,
+    webIdentity,
+  ] = lasting as [
+    string,
+    string,
+    string,
+    string,
+    string | null,
+    string[],
+    Record<string, string>,
+    string[],
+    string | null,
+    boolean,
+    string,
+    RoleSession["webIdentity"] | null,
+  ];
+  const session: RoleSession = {
+    roleArn,
+    roleId,
+    roleName,
+    sessionName,
+    expiration: new Date(expirationMs),
+    policyArns,
+    tags,
+    transitiveTagKeys,
+    chained,
+    via,
+  };
+  if (policy !== null) session.policy = policy;
+  if (sourceIdentity !== null) session.sourceIdentity = sourceIdentity;
+  if (webIdentity !== null) session.webIdentity = webIdentity;
+  return session;
 }

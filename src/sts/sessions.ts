@@ -5,7 +5,6 @@
 // a session writes nothing, and a restarted twin, even after `kill -9`, opens the token a client
 // presents. The SigV4 verifier still compares the presented token with the session's (sigv4.md §7).
 // States written before tokens were sealed keep their sessions in sts_sessions, read as before.
-import type { IdGenerator } from "../core/ids.ts";
 import { randomBytesPooled } from "../core/random.ts";
 import type { CredentialSource, Principal, RoleSession } from "../core/service.ts";
 import type { Store } from "../store/sqlite.ts";
@@ -73,14 +72,12 @@ export interface StoredSession {
 const MAX_CACHED_SESSIONS = 10_000;
 
 export class SessionStore implements CredentialSource {
-  readonly #ids: Pick<IdGenerator, "secret">;
   readonly #sealer: SessionSealer;
   readonly #get;
   /** hot path: every signed call by a session resolves its key */
   readonly #cache = new Map<string, StoredSession>();
 
-  constructor(store: Store, ids: Pick<IdGenerator, "secret">) {
-    this.#ids = ids;
+  constructor(store: Store) {
     store.migrate("sts", MIGRATIONS);
     this.#sealer = SessionSealer.forStore(store);
     this.#get = store.db.prepare<[string], Row>("SELECT * FROM sts_sessions WHERE access_key_id = ?");
@@ -92,20 +89,20 @@ export class SessionStore implements CredentialSource {
    */
   create(accountId: string, issuedAt: Date, session: RoleSession): StoredSession {
     const accessKeyId = temporaryKeyId(accountId);
-    const secretAccessKey = this.#ids.secret();
-    const stored: StoredSession = {
+    const { sessionToken, secretAccessKey } = this.#sealer.issue(accessKeyId, accountId, issuedAt, session);
+    // Not cached here: a session is cached when it is first used (opened from its token), so the
+    // thousands a busy pipeline mints and never uses cost no memory.
+    return {
       credentials: {
         AccessKeyId: accessKeyId,
         SecretAccessKey: secretAccessKey,
-        SessionToken: this.#sealer.seal({ accessKeyId, secretAccessKey, accountId, issuedAt, session }),
+        SessionToken: sessionToken,
         Expiration: session.expiration,
       },
       accountId,
       issuedAt,
       session,
     };
-    this.#remember(stored);
-    return stored;
   }
 
   /** The session of a key id: known, opened from the token presented with it, or (older states) stored. */

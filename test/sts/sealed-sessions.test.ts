@@ -32,33 +32,61 @@ const session: RoleSession = {
   webIdentity: { provider: "p", subject: "repo:o/r:ref:refs/heads/main", audience: "sts.amazonaws.com" },
 };
 
+// A token version 1 sealed (keyship before sealed parts were shared), under Buffer.alloc(32, 7).
+const V1_TOKEN =
+  "IQoJb3JpZ2luX2VjASvxrV0hUii9Uhu8Y7Xhg8xFklpmlQlScGrWXfM7O8AWJPkzUXCHYs/+QlyBzA8kzG9Hrm6UC072PPvsqeOPTaAWOtVl1/XMI3GkdGOucvl/ZoeSm6aOQFJDBRZ5LMDX7jV1N/gVG3ps8PLCtO2ux7mi1BRmsw1983iralKtIcyvWrctx5mmZz+hWQ1MV+uP5uI8XaSdla6Up1SHi51erGpdis+yivPDbAz31MM0gwxPNukPa4ddPcL4Clv7H0onUIGa+NxFuSkn3j9hT9gso4gaj71B0zofmjwF8QWafLYr13aUSTf3BZp/+kz1k4z8Od5RticxHO4p2WmnXo37UXtMHkFjI/rsst3fQ6oDoNabHtfM+Wyv8s2CI5iIeanSklQNCBsuxaDoUXW8axO7xYonB8JQ3cXvoeLd/YXCqcNcKmXqf2ci3R9k/0VG7N1dI34aj8a7Cvm9xPeYNsC/wT1r+m+11Al6uKdRfzSiZCizCxWiEzeMG9LjMg0N28AbYTKDVysOpSkQxZvvG11Sx6S33wx6cKeWJ9ooAxRHZdPKIaLFopcDrw8Tl9g5d69w0/l5iBgq8hjoMvtYbE3q6A/sf6UrtQ927sM0z1Ium0hN0GBovekAgF4aqUQMoRTep+QE0PrHmXFMB3idkocMmc+P7/vpweo+PA";
+
 describe("SessionSealer", () => {
   const sealer = new SessionSealer(Buffer.alloc(32, 7));
   const accessKeyId = temporaryKeyId(ACCOUNT);
-  const sealed = {
-    accessKeyId,
-    secretAccessKey: randomIds.secret(),
-    accountId: ACCOUNT,
-    issuedAt: new Date(Date.UTC(2026, 10, 25, 12, 0, 0)),
-    session,
-  };
-  const token = sealer.seal(sealed);
+  const issuedAt = new Date(Date.UTC(2026, 10, 25, 12, 0, 0));
+  const { sessionToken: token, secretAccessKey } = sealer.issue(accessKeyId, ACCOUNT, issuedAt, session);
 
-  it("opens what it sealed, for the key id it was sealed for", () => {
+  it("opens what it issued, for the key id it was issued for, with the secret it derived", () => {
     assert.ok(token.startsWith(SESSION_TOKEN_PREFIX));
     assert.match(token, /^[A-Za-z0-9+/]+$/);
-    assert.deepEqual(sealer.open(token, accessKeyId), sealed);
+    assert.match(secretAccessKey, /^[A-Za-z0-9+/]{40}$/);
+    assert.deepEqual(sealer.open(token, accessKeyId), {
+      accessKeyId,
+      secretAccessKey,
+      accountId: ACCOUNT,
+      issuedAt,
+      session,
+    });
     const bare: RoleSession = { ...session, policyArns: [], tags: {}, transitiveTagKeys: [] };
     delete bare.policy;
     delete bare.sourceIdentity;
     delete bare.webIdentity;
-    const plain = { ...sealed, session: bare };
-    assert.deepEqual(sealer.open(sealer.seal(plain), accessKeyId), plain);
+    const issued = sealer.issue(accessKeyId, ACCOUNT, issuedAt, bare);
+    assert.deepEqual(sealer.open(issued.sessionToken, accessKeyId), {
+      accessKeyId,
+      secretAccessKey: issued.secretAccessKey,
+      accountId: ACCOUNT,
+      issuedAt,
+      session: bare,
+    });
+  });
+
+  it("sessions that differ only in key id and times share a sealed part, never a secret", () => {
+    const later = new Date(issuedAt.getTime() + 1000);
+    const other = sealer.issue(temporaryKeyId(ACCOUNT), ACCOUNT, later, {
+      ...session,
+      expiration: new Date(session.expiration.getTime() + 60_000),
+    });
+    assert.notEqual(other.secretAccessKey, secretAccessKey);
+    const body = (t: string) => Buffer.from(t.slice(SESSION_TOKEN_PREFIX.length), "base64");
+    const sealedPart = (b: Buffer) => b.subarray(3, 3 + b.readUInt16BE(1));
+    assert.deepEqual(sealedPart(body(other.sessionToken)), sealedPart(body(token)));
+    // a new state key seals anew and opens none of the old tokens
+    const fresh = new SessionSealer(Buffer.alloc(32, 9));
+    const mine = fresh.issue(accessKeyId, ACCOUNT, issuedAt, session);
+    assert.notDeepEqual(sealedPart(body(mine.sessionToken)), sealedPart(body(token)));
+    assert.equal(fresh.open(token, accessKeyId), undefined);
   });
 
   it("opens nothing altered, misplaced or foreign", () => {
     assert.equal(sealer.open(token, temporaryKeyId(ACCOUNT)), undefined);
-    for (let i = SESSION_TOKEN_PREFIX.length; i < token.length; i += 7) {
+    for (let i = SESSION_TOKEN_PREFIX.length; i < token.length; i++) {
       const c = token[i] === "A" ? "B" : "A";
       assert.equal(
         sealer.open(token.slice(0, i) + c + token.slice(i + 1), accessKeyId),
@@ -67,9 +95,23 @@ describe("SessionSealer", () => {
       );
     }
     assert.equal(sealer.open(token.slice(0, -4), accessKeyId), undefined);
+    assert.equal(sealer.open(`${token}AAAA`, accessKeyId), undefined);
     assert.equal(new SessionSealer(Buffer.alloc(32, 8)).open(token, accessKeyId), undefined);
     for (const junk of ["", SESSION_TOKEN_PREFIX, `${SESSION_TOKEN_PREFIX}AAAA`, "IQoJ%%%", token.slice(16)])
       assert.equal(sealer.open(junk, accessKeyId), undefined, junk);
+  });
+
+  it("opens a token an older twin sealed whole (version 1), for its key id only", () => {
+    const v1Key = "ASIARZPUZDIKAAAAAAAA";
+    assert.deepEqual(sealer.open(V1_TOKEN, v1Key), {
+      accessKeyId: v1Key,
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      accountId: ACCOUNT,
+      issuedAt,
+      session,
+    });
+    assert.equal(sealer.open(V1_TOKEN, accessKeyId), undefined);
+    assert.equal(sealer.open(`${V1_TOKEN.slice(0, -2)}AA`, v1Key), undefined);
   });
 });
 

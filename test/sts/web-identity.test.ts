@@ -73,8 +73,8 @@ describe("AssumeRoleWithWebIdentity", () => {
     assert.equal(creds.SecretAccessKey.length, 40);
     assert.match(creds.SessionToken, /^IQoJb3JpZ2luX2Vj/);
     assert.equal(creds.Expiration.getTime(), h.clock.now().getTime() + 3600_000);
-    // The session resolves to the assumed-role principal.
-    const found = h.sts.credentials.lookup(creds.AccessKeyId)!;
+    // The session resolves to the assumed-role principal, opened from the token a client presents.
+    const found = h.sts.credentials.lookup(creds.AccessKeyId, creds.SessionToken)!;
     assert.equal(found.secretAccessKey, creds.SecretAccessKey);
     assert.equal(found.sessionToken, creds.SessionToken);
     assert.equal(found.principal.type, "AssumedRole");
@@ -295,8 +295,8 @@ describe("AssumeRoleWithWebIdentity", () => {
       });
       const out = await assume(await h.token(), { Policy: policy });
       assert.equal(typeof out.PackedPolicySize, "number");
-      const id = (out.Credentials as { AccessKeyId: string }).AccessKeyId;
-      assert.equal(h.sts.credentials.lookup(id)!.principal.session!.policy, policy);
+      const { AccessKeyId, SessionToken } = out.Credentials as { AccessKeyId: string; SessionToken: string };
+      assert.equal(h.sts.credentials.lookup(AccessKeyId, SessionToken)!.principal.session!.policy, policy);
     });
   });
 
@@ -430,8 +430,8 @@ describe("AssumeRoleWithWebIdentity", () => {
         RoleSessionName: "s1",
         WebIdentityToken: await h.token({}, tagsClaim),
       });
-      const session = h.sts.credentials.lookup((out.Credentials as { AccessKeyId: string }).AccessKeyId)!
-        .principal.session!;
+      const { AccessKeyId, SessionToken } = out.Credentials as { AccessKeyId: string; SessionToken: string };
+      const session = h.sts.credentials.lookup(AccessKeyId, SessionToken)!.principal.session!;
       assert.deepEqual(session.tags, { Project: "Automation" });
       assert.deepEqual(session.transitiveTagKeys, ["Project"]);
       assert.equal(typeof out.PackedPolicySize, "number");
