@@ -272,11 +272,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, {
-    "content-type": contentType,
-    "content-length": Buffer.byteLength(body),
-    date: new Date().toUTCString(),
-  });
+  // Node adds the Date header itself (sendDate), from a string it renders once a second
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 

@@ -32,6 +32,9 @@ describe("x-amzn-RequestId on every response", () => {
       const res = await fetch(`${twin.url}${path}`, { method });
       assert.equal(res.status, status);
       assert.match(res.headers.get("x-amzn-requestid") ?? "", UUID);
+      // every answer is dated (RFC 9110 §6.6.1), within a few seconds of now
+      const date = Date.parse(res.headers.get("date") ?? "");
+      assert.ok(Math.abs(date - Date.now()) < 5_000, `date: ${res.headers.get("date")}`);
       await res.arrayBuffer();
     });
   }
