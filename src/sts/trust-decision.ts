@@ -66,7 +66,8 @@ export function createTrustJudge(decisions?: Pick<DecisionLog, "record" | "recor
       `${request.resource.length}:${request.resource}${account.length}:${account}`;
     if (plan.keysRead.length === 0) return key;
     const lower = new Map<string, string | string[]>();
-    for (const [k, v] of Object.entries(request.context ?? {})) lower.set(k.toLowerCase(), v);
+    const context = request.context ?? {};
+    for (const k in context) lower.set(k.toLowerCase(), context[k]!);
     return withKeyValues(key, plan.keysRead, (k) => lower.get(k));
   }
 

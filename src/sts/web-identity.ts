@@ -121,10 +121,27 @@ export interface SessionTagsClaim {
   transitiveTagKeys: string[];
 }
 
-/** The `https://aws.amazon.com/tags` claim (sts.md §2.6), or undefined when the token has none. */
+const tagsByClaims = new WeakMap<JWTPayload, SessionTagsClaim>();
+
+/**
+ * The `https://aws.amazon.com/tags` claim (sts.md §2.6), or undefined when the token has none; the
+ * same object for the same frozen (parsed once) claims.
+ */
 export function sessionTagsClaim(claims: JWTPayload): SessionTagsClaim | undefined {
+  if (claims[TAGS_CLAIM] === undefined) return undefined;
+  const known = tagsByClaims.get(claims);
+  if (known !== undefined) return known;
+  const tags = readTagsClaim(claims);
+  if (Object.isFrozen(claims)) {
+    Object.freeze(tags.tags);
+    Object.freeze(tags.transitiveTagKeys);
+    tagsByClaims.set(claims, Object.freeze(tags));
+  }
+  return tags;
+}
+
+function readTagsClaim(claims: JWTPayload): SessionTagsClaim {
   const raw = claims[TAGS_CLAIM];
-  if (raw === undefined) return undefined;
   if (typeof raw !== "object" || raw === null) throw invalidIdentityToken(`Invalid claim: ${TAGS_CLAIM}`);
   const { principal_tags: principalTags, transitive_tag_keys: transitive } = raw as Record<string, unknown>;
   const tags: Record<string, string> = {};
@@ -168,33 +185,16 @@ export function webIdentityTrustRequest(
   action = "sts:AssumeRoleWithWebIdentity",
 ): EvalRequest {
   const { identity } = input;
-  const p = identity.providerKey;
-  const c = identity.claims;
+  const seconds = Math.floor(input.now.getTime() / 1000);
   const context: Record<string, string | string[]> = {
-    [`${p}:aud`]: identity.audience,
-    [`${p}:sub`]: identity.subject,
+    ...tokenKeys(input),
     "sts:RoleSessionName": input.sessionName,
-    "aws:FederatedProvider": identity.providerArn,
-    "aws:CurrentTime": input.now.toISOString().replace(/\.\d{3}Z$/, "Z"),
-    "aws:EpochTime": String(Math.floor(input.now.getTime() / 1000)),
+    "aws:CurrentTime": `${input.now.toISOString().slice(0, 19)}Z`,
+    "aws:EpochTime": String(seconds),
     "aws:SecureTransport": "false",
   };
   if (input.sourceIp) context["aws:SourceIp"] = input.sourceIp;
   if (input.region) context["aws:RequestedRegion"] = input.region;
-  if (c.amr !== undefined) context[`${p}:amr`] = (Array.isArray(c.amr) ? c.amr : [c.amr]).map(String);
-  if (typeof c.email === "string") context[`${p}:email`] = c.email;
-  if (input.github) {
-    for (const claim of GITHUB_CONDITION_CLAIMS) {
-      const v = c[claim];
-      if (typeof v === "string") context[`${p}:${claim}`] = v;
-    }
-  }
-  if (input.sourceIdentity !== undefined) context["sts:SourceIdentity"] = input.sourceIdentity;
-  if (input.tags) {
-    for (const [k, v] of Object.entries(input.tags.tags)) context[`aws:RequestTag/${k}`] = v;
-    context["aws:TagKeys"] = Object.keys(input.tags.tags);
-    context["sts:TransitiveTagKeys"] = input.tags.transitiveTagKeys;
-  }
   return {
     principal: identity.providerArn,
     action,
@@ -202,6 +202,67 @@ export function webIdentityTrustRequest(
     resourceAccount: input.accountId,
     context,
   };
+}
+
+interface TokenKeys {
+  identity: VerifiedWebIdentity;
+  github: boolean;
+  tags: SessionTagsClaim | undefined;
+  sourceIdentity: string | undefined;
+  keys: Readonly<Record<string, string | string[]>>;
+}
+
+/** The keys a token gives, by its claims: a job presents the same token (the same parsed claims) again and again. */
+const tokenKeysByClaims = new WeakMap<JWTPayload, TokenKeys>();
+
+/** The context keys that come from the token (and its provider), the same on every call that presents it. */
+function tokenKeys(input: TrustRequestInput): Readonly<Record<string, string | string[]>> {
+  const { identity } = input;
+  // only a frozen token (parseJwt's) is known not to change under the same object
+  const reusable = Object.isFrozen(identity.claims);
+  const known = reusable ? tokenKeysByClaims.get(identity.claims) : undefined;
+  if (
+    known !== undefined &&
+    known.identity.providerArn === identity.providerArn &&
+    known.identity.audience === identity.audience &&
+    known.identity.subject === identity.subject &&
+    known.github === input.github &&
+    known.tags === input.tags &&
+    known.sourceIdentity === input.sourceIdentity
+  ) {
+    return known.keys;
+  }
+  const p = identity.providerKey;
+  const c = identity.claims;
+  const keys: Record<string, string | string[]> = {
+    [`${p}:aud`]: identity.audience,
+    [`${p}:sub`]: identity.subject,
+    "aws:FederatedProvider": identity.providerArn,
+  };
+  if (c.amr !== undefined) keys[`${p}:amr`] = (Array.isArray(c.amr) ? c.amr : [c.amr]).map(String);
+  if (typeof c.email === "string") keys[`${p}:email`] = c.email;
+  if (input.github) {
+    for (const claim of GITHUB_CONDITION_CLAIMS) {
+      const v = c[claim];
+      if (typeof v === "string") keys[`${p}:${claim}`] = v;
+    }
+  }
+  if (input.sourceIdentity !== undefined) keys["sts:SourceIdentity"] = input.sourceIdentity;
+  if (input.tags) {
+    for (const [k, v] of Object.entries(input.tags.tags)) keys[`aws:RequestTag/${k}`] = v;
+    keys["aws:TagKeys"] = Object.keys(input.tags.tags);
+    keys["sts:TransitiveTagKeys"] = input.tags.transitiveTagKeys;
+  }
+  Object.freeze(keys);
+  if (reusable)
+    tokenKeysByClaims.set(identity.claims, {
+      identity,
+      github: input.github,
+      tags: input.tags,
+      sourceIdentity: input.sourceIdentity,
+      keys,
+    });
+  return keys;
 }
 
 /** GitHub's issuer, with or without an enterprise slug, or the twin's own issuer under another name. */

@@ -85,6 +85,45 @@ describe("trust decisions reused only when the policy cannot tell the requests a
     assert.equal(await assume(h, arn, token), "allowed");
   });
 
+  it("the same token matched to another audience by the provider is judged by that audience", async () => {
+    const arn = h.addRole("audience", trustPolicy({ StringEquals: { [`${GH}:aud`]: "second" } }));
+    const token = await h.token({}, { aud: ["sts.amazonaws.com", "second"] });
+    assert.equal(await assume(h, arn, token), "AccessDenied");
+    h.iam.updateOidcProvider(PROVIDER_ARN, ["second"], []);
+    try {
+      assert.equal(await assume(h, arn, token), "allowed");
+    } finally {
+      h.iam.updateOidcProvider(PROVIDER_ARN, ["sts.amazonaws.com"], []);
+    }
+  });
+
+  it("session tags from the token are judged for sts:TagSession each time they are asked for", async () => {
+    const tagged = { "https://aws.amazon.com/tags": { principal_tags: { team: ["blue"] } } };
+    const arn = h.addRole("tagging", trustPolicy({ StringLike: { [`${GH}:sub`]: "repo:example-org/*" } }));
+    const token = await h.token({}, tagged);
+    assert.equal(await assume(h, arn, token), "AccessDenied", "no statement allows sts:TagSession");
+    h.iam.updateRole("tagging", {
+      trust: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Federated: PROVIDER_ARN },
+            Action: ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+            Condition: { StringEquals: { "aws:RequestTag/team": "blue" } },
+          },
+        ],
+      }),
+    });
+    assert.equal(await assume(h, arn, token), "allowed");
+    assert.equal(await assume(h, arn, token), "allowed");
+    const green = await h.token(
+      {},
+      { "https://aws.amazon.com/tags": { principal_tags: { team: ["green"] } } },
+    );
+    assert.equal(await assume(h, arn, green), "AccessDenied");
+  });
+
   it("a policy that reads the clock is evaluated on every call", async () => {
     const until = new Date(h.clock.now().getTime() + 60_000).toISOString();
     const arn = h.addRole(
