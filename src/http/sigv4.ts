@@ -2,6 +2,7 @@
 // Spec: sigv4.md; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 
 import { createHmac, hash, timingSafeEqual } from "node:crypto";
+import { HmacKey } from "../core/hmac.ts";
 import { AuthError, authErrors } from "./aws-error.ts";
 import {
   canonicalHeaders,
@@ -251,21 +252,22 @@ export function signingKey(secretAccessKey: string, date: string, region: string
 
 // kSigning changes once a day per key and scope: deriving it costs four HMACs per request, so the
 // hot path keeps recent ones (sigv4.md §5 allows it). Bounded; cleared wholesale when full.
-const signingKeys = new Map<string, Buffer>();
+// Kept ready to MAC (core/hmac.ts): the signature is the one HMAC every signed request costs.
+const signingKeys = new Map<string, HmacKey>();
 
-function cachedSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+function cachedSigningKey(secret: string, date: string, region: string, service: string): HmacKey {
   const id = `${secret}\0${date}\0${region}\0${service}`;
   let key = signingKeys.get(id);
   if (!key) {
     if (signingKeys.size >= 1024) signingKeys.clear();
-    key = signingKey(secret, date, region, service);
+    key = new HmacKey("sha256", signingKey(secret, date, region, service));
     signingKeys.set(id, key);
   }
   return key;
 }
 
 function signatureOf(secret: string, date: string, region: string, service: string, stringToSign: string) {
-  return hmac(cachedSigningKey(secret, date, region, service), stringToSign).toString("hex");
+  return cachedSigningKey(secret, date, region, service).mac(stringToSign).toString("hex");
 }
 
 // 1. Exactly one of an `Authorization: AWS4-…` header or X-Amz-* query parameters (sigv4.md §2).

@@ -14,6 +14,7 @@ import {
   type JWTPayload,
   errors as joseErrors,
 } from "jose";
+import { TokenMap } from "./token-map.ts";
 
 /** The only algorithms STS accepts (sts.md §2.2): RSA and ECDSA; never `none` or HMAC. */
 export const ALLOWED_ALGORITHMS: readonly string[] = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"];
@@ -31,15 +32,11 @@ export function parseJwt(token: string): ParsedJwt | undefined {
   const hit = parsedTokens.get(token);
   if (hit !== undefined) return hit;
   const parsed = decodeJwtParts(token);
-  if (parsed !== undefined) {
-    if (parsedTokens.size >= MAX_PARSED) parsedTokens.clear();
-    parsedTokens.set(token, parsed);
-  }
+  if (parsed !== undefined) parsedTokens.set(token, parsed);
   return parsed;
 }
 
-const MAX_PARSED = 1024;
-const parsedTokens = new Map<string, ParsedJwt>();
+const parsedTokens = new TokenMap<ParsedJwt>(1024);
 
 function decodeJwtParts(token: string): ParsedJwt | undefined {
   const parts = token.split(".");
@@ -99,7 +96,7 @@ export class KeyResolver {
    * fetched. Envoy's JWT filter caches verified tokens alike. Claims (exp, aud…) are not covered:
    * callers check them on every use.
    */
-  #verified = new Map<string, GetKey>();
+  #verified = new TokenMap<GetKey>(MAX_VERIFIED);
 
   constructor(options: KeyResolverOptions = {}) {
     this.#local = { ...options.local };
@@ -137,7 +134,6 @@ export class KeyResolver {
     if (this.#verified.get(token) === getKey) return { ok: true };
     try {
       await compactVerify(token, getKey, { algorithms: [...ALLOWED_ALGORITHMS] });
-      if (this.#verified.size >= MAX_VERIFIED) this.#verified.clear();
       this.#verified.set(token, getKey);
       return { ok: true };
     } catch (err) {
