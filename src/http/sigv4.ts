@@ -2,7 +2,6 @@
 // Spec: sigv4.md; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 
 import { createHmac, hash, timingSafeEqual } from "node:crypto";
-import { HmacKey } from "../core/hmac.ts";
 import { AuthError, authErrors } from "./aws-error.ts";
 import {
   canonicalHeaders,
@@ -252,22 +251,21 @@ export function signingKey(secretAccessKey: string, date: string, region: string
 
 // kSigning changes once a day per key and scope: deriving it costs four HMACs per request, so the
 // hot path keeps recent ones (sigv4.md §5 allows it). Bounded; cleared wholesale when full.
-// Kept ready to MAC (core/hmac.ts): the signature is the one HMAC every signed request costs.
-const signingKeys = new Map<string, HmacKey>();
+const signingKeys = new Map<string, Buffer>();
 
-function cachedSigningKey(secret: string, date: string, region: string, service: string): HmacKey {
+function cachedSigningKey(secret: string, date: string, region: string, service: string): Buffer {
   const id = `${secret}\0${date}\0${region}\0${service}`;
   let key = signingKeys.get(id);
   if (!key) {
     if (signingKeys.size >= 1024) signingKeys.clear();
-    key = new HmacKey("sha256", signingKey(secret, date, region, service));
+    key = signingKey(secret, date, region, service);
     signingKeys.set(id, key);
   }
   return key;
 }
 
 function signatureOf(secret: string, date: string, region: string, service: string, stringToSign: string) {
-  return cachedSigningKey(secret, date, region, service).mac(stringToSign).toString("hex");
+  return hmac(cachedSigningKey(secret, date, region, service), stringToSign).toString("hex");
 }
 
 // 1. Exactly one of an `Authorization: AWS4-…` header or X-Amz-* query parameters (sigv4.md §2).

@@ -11,8 +11,15 @@
 //   token    = `IQoJb3JpZ2luX2Vj` (AWS's prefix) + base64(2 | u16 length | sealed | u48 issued ms | u32 expiry s | tag)
 //   sealed   = iv | AES-256-GCM(JSON lasting part, aad "keyship sts session v2") | gcm tag
 // Version 1 (issued before): base64(1 | iv | AES-256-GCM(JSON whole session, aad key id) | tag); opened still.
-import { createCipheriv, createDecipheriv, hkdfSync, timingSafeEqual } from "node:crypto";
-import { HmacKey } from "../core/hmac.ts";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  timingSafeEqual,
+} from "node:crypto";
 import { randomBytesPooled } from "../core/random.ts";
 import type { RoleSession } from "../core/service.ts";
 import type { Store } from "../store/sqlite.ts";
@@ -44,7 +51,7 @@ export interface IssuedToken {
 
 export class SessionSealer {
   readonly #key: Buffer;
-  readonly #macKey: HmacKey;
+  readonly #macKey: KeyObject;
   /** sealed lasting parts by their JSON: sessions that share one are sealed once */
   readonly #sealed = new Map<string, Buffer>();
 
@@ -52,8 +59,8 @@ export class SessionSealer {
     if (key.length !== 32) throw new RangeError("session token key must be 32 bytes");
     this.#key = key;
     // the MAC has a key of its own, derived from the state's (HKDF, RFC 5869)
-    this.#macKey = new HmacKey(
-      "sha512",
+    // (a KeyObject: a Buffer key is converted again on every createHmac)
+    this.#macKey = createSecretKey(
       Buffer.from(hkdfSync("sha512", key, "", "keyship sts session mac v2", 64)),
     );
   }
@@ -102,7 +109,7 @@ export class SessionSealer {
   }
 
   #mac(accessKeyId: string, body: Buffer): Buffer {
-    return this.#macKey.mac(accessKeyId, body);
+    return createHmac("sha512", this.#macKey).update(accessKeyId, "latin1").update(body).digest();
   }
 
   /** The session the token seals for this key id; undefined for anything else. */
