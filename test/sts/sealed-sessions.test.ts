@@ -84,6 +84,46 @@ describe("SessionSealer", () => {
     assert.equal(fresh.open(token, accessKeyId), undefined);
   });
 
+  it("a session that differs from the one before in any lasting field carries its own", () => {
+    const variants: Partial<RoleSession>[] = [
+      { roleArn: `arn:aws:iam::${ACCOUNT}:role/other` },
+      { roleId: "AROAOTHEROTHEROTHER00" },
+      { roleName: "other" },
+      { sessionName: "s2" },
+      { policy: '{"Version":"2012-10-17","Statement":[]}' },
+      { policyArns: [] },
+      { policyArns: ["arn:aws:iam::aws:policy/PowerUserAccess"] },
+      { tags: { team: "green" } },
+      { tags: { team: "blue", env: "prod" } },
+      { transitiveTagKeys: [] },
+      { sourceIdentity: "hubot" },
+      { chained: true },
+      { via: "AssumeRole" },
+      { webIdentity: { ...session.webIdentity!, subject: "repo:o/r:ref:refs/heads/dev" } },
+      { webIdentity: { ...session.webIdentity!, audience: "other" } },
+      { webIdentity: { ...session.webIdentity!, provider: "q" } },
+    ];
+    for (const change of variants) {
+      sealer.issue(accessKeyId, ACCOUNT, issuedAt, session);
+      const variant = { ...session, ...change };
+      const issued = sealer.issue(accessKeyId, ACCOUNT, issuedAt, variant);
+      assert.deepEqual(
+        sealer.open(issued.sessionToken, accessKeyId)?.session,
+        variant,
+        JSON.stringify(change),
+      );
+    }
+    // another account, same session
+    const elsewhere = sealer.issue(accessKeyId, "210987654321", issuedAt, session);
+    assert.equal(sealer.open(elsewhere.sessionToken, accessKeyId)?.accountId, "210987654321");
+    // the caller's objects changed after issuing change what the next session carries
+    const mine: RoleSession = { ...session, tags: { team: "blue" } };
+    sealer.issue(accessKeyId, ACCOUNT, issuedAt, mine);
+    mine.tags.team = "red";
+    const after = sealer.issue(accessKeyId, ACCOUNT, issuedAt, mine);
+    assert.deepEqual(sealer.open(after.sessionToken, accessKeyId)?.session.tags, { team: "red" });
+  });
+
   it("opens nothing altered, misplaced or foreign", () => {
     assert.equal(sealer.open(token, temporaryKeyId(ACCOUNT)), undefined);
     for (let i = SESSION_TOKEN_PREFIX.length; i < token.length; i++) {
