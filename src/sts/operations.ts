@@ -11,7 +11,6 @@ import type {
 } from "../core/service.ts";
 import { AccessDenied, AwsError } from "../http/aws-error.ts";
 import type { DecisionLog } from "../iam/decisions.ts";
-import type { EvalRequest, EvalResult } from "../iam/evaluate.ts";
 import type { IamDirectory, IamRole } from "../iam/model.ts";
 import { validatePolicy } from "../iam/policy.ts";
 import type { KeyResolver } from "../oidc/verify.ts";
@@ -26,7 +25,6 @@ import {
 import { type AssumeRoleForService, createServiceAssume } from "./service-assume.ts";
 import { assumedRoleArn, SessionStore, type StoredSession } from "./sessions.ts";
 import { createTrustJudge } from "./trust-decision.ts";
-import { trustTrace } from "./trust-trace.ts";
 import {
   ASSUME_ROLE_RULES,
   ASSUME_ROLE_WITH_WEB_IDENTITY_RULES,
@@ -86,25 +84,6 @@ export function createSts(deps: StsDeps): Sts {
   const packedLimit = deps.options?.packedPolicyLimitBytes ?? 1024;
 
   const judge = createTrustJudge(deps.decisions);
-
-  /** A role that does not exist is denied like a policy denial, and logged as one. */
-  function recordMissingRole(ctx: RequestContext, request: EvalRequest, extra: Record<string, unknown>) {
-    const result = missingRoleResult();
-    deps.decisions?.record({
-      time: ctx.now,
-      service: "sts",
-      operation: ctx.operation,
-      requestId: ctx.requestId,
-      principal: typeof request.principal === "string" ? request.principal : "anonymous",
-      action: request.action,
-      resource: request.resource,
-      decision: result.decision,
-      message: messages.webIdentityDenied,
-      detail: result,
-      explanation: trustTrace(request, result),
-      context: { ...request.context, ...extra },
-    });
-  }
 
   /** Session policies: validated, resolved, measured (sts.md §2.9). */
   function sessionPolicies(input: OperationInput, tags: Record<string, string>) {
@@ -202,31 +181,28 @@ export function createSts(deps: StsDeps): Sts {
         ...(tags ? { tags } : {}),
         ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
       });
-      const claims = { token: identity.claims };
 
-      // A missing role is denied like a policy denial: existence is not leaked (sts.md §2.4 step 8).
+      // An allowance keeps the token's claims and the call's own facts; the condition keys derived
+      // from the claims are kept with a denial, where they explain it.
+      const log = {
+        operation: ctx.operation,
+        requestId: ctx.requestId,
+        time: ctx.now,
+        principal: identity.providerArn,
+        facts: callFacts(request.context!),
+        extra: { token: identity.claims },
+        message: messages.webIdentityDenied,
+      };
       const role = arn.account === ctx.accountId ? iam.getRoleByArn(roleArn) : undefined;
       if (!role || !samePath(role, arn.path)) {
-        recordMissingRole(ctx, request, { ...claims, reason: "role does not exist" });
+        judge.missingRole(request, log);
         throw webIdentityDenied();
       }
       const checks = [request];
       if (tags && Object.keys(tags.tags).length > 0) checks.push({ ...request, action: "sts:TagSession" });
       if (sourceIdentity !== undefined) checks.push({ ...request, action: "sts:SetSourceIdentity" });
-      // An allowance keeps the token's claims and the call's own facts; the condition keys derived
-      // from the claims are kept with a denial, where they explain it.
-      const facts = callFacts(request.context!);
       for (const check of checks) {
-        const result = judge(role, check, {
-          operation: ctx.operation,
-          requestId: ctx.requestId,
-          time: ctx.now,
-          principal: identity.providerArn,
-          facts,
-          extra: claims,
-          message: messages.webIdentityDenied,
-        });
-        if (result.decision !== "allowed") throw webIdentityDenied();
+        if (judge.decide(role, check, log).decision !== "allowed") throw webIdentityDenied();
       }
 
       const seconds = duration(input, role, false);
@@ -382,7 +358,6 @@ export function createSts(deps: StsDeps): Sts {
       iam,
       sessions,
       judge,
-      ...(deps.decisions ? { decisions: deps.decisions } : {}),
     }),
   };
 }
@@ -395,17 +370,6 @@ function expiry(now: Date, seconds: number): Date {
 /** AWS resolves role ARNs by name; the path in the ARN must still be the role's path (sts.md §2.4 step 8). */
 function samePath(role: IamRole, path: string): boolean {
   return role.Path === path;
-}
-
-function missingRoleResult(): EvalResult {
-  return {
-    decision: "implicitDeny",
-    blockedBy: ["resource"],
-    matchedStatements: [],
-    missingContextKeys: [],
-    policies: [],
-    resourceGrant: null,
-  };
 }
 
 function tagList(value: unknown): Record<string, string> {

@@ -4,8 +4,7 @@
 // other; an allowed request mints a real session the service then calls AWS with.
 // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
 import type { Principal, RoleSession, TwinRuntime } from "../core/service.ts";
-import type { DecisionLog } from "../iam/decisions.ts";
-import type { EvalRequest, EvalResult } from "../iam/evaluate.ts";
+import type { EvalRequest } from "../iam/evaluate.ts";
 import type { IamDirectory } from "../iam/model.ts";
 import { principalOf, type SessionStore, type StoredSession } from "./sessions.ts";
 import type { TrustJudge } from "./trust-decision.ts";
@@ -43,27 +42,8 @@ export function createServiceAssume(deps: {
   sessions: SessionStore;
   /** decides and logs the trust policy's decision (trust-decision.ts) */
   judge: TrustJudge;
-  decisions?: Pick<DecisionLog, "record">;
 }): AssumeRoleForService {
   const { rt, iam, sessions } = deps;
-
-  /** A role that does not exist is logged as a denial, like any other. */
-  function recordMissingRole(req: ServiceAssumeRequest, request: EvalRequest, result: EvalResult) {
-    deps.decisions?.record({
-      time: req.now,
-      service: "sts",
-      operation: "AssumeRole",
-      requestId: rt.ids.uuid(),
-      principal: req.servicePrincipal,
-      action: request.action,
-      resource: request.resource,
-      decision: result.decision,
-      message: deniedMessage(req),
-      detail: result,
-      explanation: trustTrace(request, result),
-      context: { ...request.context, reason: "role does not exist" },
-    });
-  }
 
   return async function assumeRoleForService(req) {
     const time = req.now.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -83,32 +63,25 @@ export function createServiceAssume(deps: {
         ...req.context,
       },
     };
+    const log = {
+      operation: "AssumeRole",
+      requestId: rt.ids.uuid(),
+      time: req.now,
+      principal: req.servicePrincipal,
+      facts: request.context!,
+      message: `${req.servicePrincipal} is not authorized to perform: sts:AssumeRole on resource: ${req.roleArn}`,
+    };
     const arn = parseRoleArn(req.roleArn);
     const role = arn && arn.account === rt.accountId ? iam.getRoleByArn(req.roleArn) : undefined;
     if (!role || role.Path !== arn?.path) {
-      const result: EvalResult = {
-        decision: "implicitDeny",
-        blockedBy: ["resource"],
-        matchedStatements: [],
-        missingContextKeys: [],
-        policies: [],
-        resourceGrant: null,
-      };
-      recordMissingRole(req, request, result);
+      deps.judge.missingRole(request, log);
       return {
         ok: false,
         reason: "no-such-role",
         explanation: `sts:AssumeRole on ${req.roleArn} by ${req.servicePrincipal}: the role does not exist`,
       };
     }
-    const result = deps.judge(role, request, {
-      operation: "AssumeRole",
-      requestId: rt.ids.uuid(),
-      time: req.now,
-      principal: req.servicePrincipal,
-      facts: request.context!,
-      message: deniedMessage(req),
-    });
+    const result = deps.judge.decide(role, request, log);
     if (result.decision !== "allowed") {
       // a denial comes back explained: it names the statement and condition that failed
       return { ok: false, reason: "trust-denied", explanation: trustTrace(request, result) };
@@ -129,8 +102,4 @@ export function createServiceAssume(deps: {
     const stored = sessions.create(rt.accountId, req.now, session);
     return { ok: true, session: stored, principal: principalOf(stored) };
   };
-}
-
-function deniedMessage(req: ServiceAssumeRequest): string {
-  return `${req.servicePrincipal} is not authorized to perform: sts:AssumeRole on resource: ${req.roleArn}`;
 }

@@ -42,9 +42,16 @@ interface RolePlan {
   allowed: Map<string, Reused>;
 }
 
-export type TrustJudge = (role: IamRole, request: EvalRequest, log: TrustLogEntry) => EvalResult;
+export interface TrustJudge {
+  /** Decides and logs; a denial comes back explained (its statements and failed conditions). */
+  decide(role: IamRole, request: EvalRequest, log: TrustLogEntry): EvalResult;
+  /**
+   * A role that does not exist (or not at that path) is denied like a policy denial, so that its
+   * existence is not leaked (sts.md §2.4 step 8), and logged as one.
+   */
+  missingRole(request: EvalRequest, log: TrustLogEntry): EvalResult;
+}
 
-/** Decides and logs; a denial comes back explained (its statements and failed conditions). */
 export function createTrustJudge(decisions?: Pick<DecisionLog, "record" | "recordAllowed">): TrustJudge {
   const plans = new WeakMap<IamRole, RolePlan>();
 
@@ -83,7 +90,26 @@ export function createTrustJudge(decisions?: Pick<DecisionLog, "record" | "recor
     );
   }
 
-  return function judge(role, request, log) {
+  function logDenied(request: EvalRequest, detailed: EvalResult, log: TrustLogEntry) {
+    decisions?.record({
+      time: log.time,
+      service: "sts",
+      operation: log.operation,
+      requestId: log.requestId,
+      principal: log.principal,
+      action: request.action,
+      resource: request.resource,
+      decision: detailed.decision,
+      decidedBy: decidedBy(detailed),
+      message: log.message,
+      detail: detailed,
+      explanation: trustTrace(request, detailed),
+      // a denial keeps every condition key, derived claims included: they explain it
+      context: { ...request.context, ...log.extra },
+    });
+  }
+
+  function decide(role: IamRole, request: EvalRequest, log: TrustLogEntry): EvalResult {
     const plan = planOf(role);
     const key = keyOf(plan, request);
     const known = key === undefined ? undefined : plan.allowed.get(key);
@@ -109,24 +135,24 @@ export function createTrustJudge(decisions?: Pick<DecisionLog, "record" | "recor
     }
     // Explanations are computed for denials only: they are what people ask about, and they cost.
     const detailed = evaluate(request, { identity: [], resource: trust }, { explain: true });
-    decisions?.record({
-      time: log.time,
-      service: "sts",
-      operation: log.operation,
-      requestId: log.requestId,
-      principal: log.principal,
-      action: request.action,
-      resource: request.resource,
-      decision: detailed.decision,
-      decidedBy: decidedBy(detailed),
-      message: log.message,
-      detail: detailed,
-      explanation: trustTrace(request, detailed),
-      // a denial keeps every condition key, derived claims included: they explain it
-      context: { ...request.context, ...log.extra },
-    });
+    logDenied(request, detailed, log);
     return detailed;
-  };
+  }
+
+  function missingRole(request: EvalRequest, log: TrustLogEntry): EvalResult {
+    const result: EvalResult = {
+      decision: "implicitDeny",
+      blockedBy: ["resource"],
+      matchedStatements: [],
+      missingContextKeys: [],
+      policies: [],
+      resourceGrant: null,
+    };
+    logDenied(request, result, { ...log, extra: { ...log.extra, reason: "role does not exist" } });
+    return result;
+  }
+
+  return { decide, missingRole };
 }
 
 /** Whether the reused decision's log head says what this call's record would (same facts, same claims). */
