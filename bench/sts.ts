@@ -117,7 +117,12 @@ export async function runStsBench(seconds = 3): Promise<Row[]> {
       () => load(keyship.url, varying(roleArns[0]!), { seconds, varying: true }),
       () => load(moto.url, varying(roleArns[1]!), { seconds, varying: true }),
     ])) as [LoadResult, LoadResult];
-    rows.push(versusMoto("AssumeRoleWithWebIdentity req/s, a new token every call (Node client)", kv, mv));
+    // The target (>= 30x) is for the same client and token (the row above); this row shows
+    // what a fresh RS256 verification per call costs, so it carries no target of its own.
+    rows.push({
+      ...versusMoto("AssumeRoleWithWebIdentity req/s, a new token every call (Node client)", kv, mv),
+      target: "- (RS256 verify per call)",
+    });
   } finally {
     await keyship.stop();
     await moto.stop();
