@@ -21,6 +21,14 @@ export interface IamUser {
   Tags: Tag[];
 }
 
+export interface IamGroup {
+  GroupName: string;
+  GroupId: string;
+  Arn: string;
+  Path: string;
+  CreateDate: Date;
+}
+
 export interface IamRole {
   RoleName: string;
   RoleId: string;
@@ -69,7 +77,7 @@ export interface IamDirectory {
   getOidcProvider(url: string): OidcProvider | undefined;
   getAccessKey(accessKeyId: string): AccessKeyRecord | undefined;
   /** inline policies and the default versions of attached managed policies (and groups' for users) */
-  identityPolicies(kind: "user" | "role", name: string): NamedDocument[];
+  identityPolicies(kind: "user" | "role" | "group", name: string): NamedDocument[];
   /** the default version of a managed policy (customer or AWS managed) */
   managedPolicyDocument(arn: string): NamedDocument | undefined;
   /**

@@ -11,9 +11,9 @@ import {
   policyProblemError,
   ValidationError,
 } from "./errors.ts";
-import type { IamRole, IamUser, Tag } from "./model.ts";
+import type { IamGroup, IamRole, IamUser, Tag } from "./model.ts";
 import { type PolicyKind, policySize, type ValidateOptions, validatePolicy } from "./policy.ts";
-import type { IamStore, PolicyRecord } from "./store.ts";
+import type { IamStore, PolicyRecord, PrincipalKind } from "./store.ts";
 
 export interface IamDeps {
   store: Store;
@@ -27,6 +27,10 @@ export function userArn(accountId: string, path: string, name: string): string {
 
 export function roleArn(accountId: string, path: string, name: string): string {
   return `arn:aws:iam::${accountId}:role${path}${name}`;
+}
+
+export function groupArn(accountId: string, path: string, name: string): string {
+  return `arn:aws:iam::${accountId}:group${path}${name}`;
 }
 
 export function policyArn(accountId: string, path: string, name: string): string {
@@ -45,18 +49,30 @@ export function requireRole(iam: IamStore, name: string): IamRole {
   return role;
 }
 
+export function requireGroup(iam: IamStore, name: string): IamGroup {
+  const group = iam.getGroup(name);
+  if (!group) throw new NoSuchEntity(`The group with name ${name} cannot be found.`);
+  return group;
+}
+
 /**
- * Authorizes `action` on the user or role a request names: on its ARN with its aws:ResourceTag keys, or on
+ * Authorizes `action` on the user, role or group a request names: on its ARN with its aws:ResourceTag keys, or on
  * the path-less ARN when it does not exist (the operation answers NoSuchEntity after that).
  */
 export function authorizeEntity(
   d: IamDeps,
   ctx: RequestContext,
-  kind: "user" | "role",
+  kind: PrincipalKind,
   name: string,
   action: string,
   extra: Record<string, string | string[]> = {},
 ): void {
+  if (kind === "group") {
+    // Groups carry no tags (IAM does not tag groups), so no aws:ResourceTag keys.
+    const g = d.iam.getGroup(name);
+    ctx.authorize({ action, resource: g?.Arn ?? groupArn(d.rt.accountId, "/", name), context: extra });
+    return;
+  }
   const e = kind === "user" ? d.iam.getUser(name) : d.iam.getRole(name);
   ctx.authorize({
     action,
@@ -66,10 +82,11 @@ export function authorizeEntity(
 }
 
 /**
- * A user or role is deleted only once no managed policy is attached and no inline policy is left
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html, id_roles_manage_delete.html).
+ * A user, role or group is deleted only once no managed policy is attached and no inline policy is left
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html, id_roles_manage_delete.html,
+ * id_groups_manage_delete.html).
  */
-export function checkNoPolicies(iam: IamStore, kind: "user" | "role", name: string): void {
+export function checkNoPolicies(iam: IamStore, kind: PrincipalKind, name: string): void {
   if (iam.attachedPolicies(kind, name).length > 0)
     throw new DeleteConflict("Cannot delete entity, must detach all policies first.");
   if (iam.inlinePoliciesOf(kind, name).length > 0)
@@ -104,23 +121,25 @@ export function checkPolicy(text: string, kind: PolicyKind, options?: ValidateOp
 }
 
 /**
- * Inline policies share one size quota per user (2,048) or role (10,240), whitespace not counted
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ * Inline policies share one size quota per user (2,048), role (10,240) or group (5,120), whitespace not
+ * counted (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
  */
 export function checkInlineAggregate(
   iam: IamStore,
-  kind: "user" | "role",
+  kind: PrincipalKind,
   owner: string,
   policyName: string,
   text: string,
 ): void {
-  const limit = kind === "user" ? 2048 : 10240;
+  const limit = INLINE_SIZE_QUOTA[kind];
   let total = policySize(text);
   for (const p of iam.inlinePoliciesOf(kind, owner))
     if (p.name !== policyName) total += policySize(p.document);
   if (total > limit)
     throw new LimitExceeded(`Maximum policy size of ${limit} bytes exceeded for ${kind} ${owner}`);
 }
+
+const INLINE_SIZE_QUOTA: Record<PrincipalKind, number> = { user: 2048, role: 10240, group: 5120 };
 
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;

@@ -19,6 +19,7 @@ export const shapes = {
   userName: { min: 1, max: 64, pattern: NAME },
   existingUserName: { min: 1, max: 128, pattern: NAME },
   roleName: { min: 1, max: 64, pattern: NAME },
+  groupName: { min: 1, max: 128, pattern: NAME },
   policyName: { min: 1, max: 128, pattern: NAME },
   path: { min: 1, max: 512, pattern: "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)" },
   pathPrefix: { min: 1, max: 512, pattern: "\\u002F[\\u0021-\\u007F]*" },

@@ -14,7 +14,7 @@ import {
 } from "./operations-context.ts";
 import { boolOf, checkInput, encodeDocument, paginate, required, shapes } from "./operations-input.ts";
 import { tagOperations } from "./operations-tags.ts";
-import type { PolicyRecord } from "./store.ts";
+import type { PolicyRecord, PrincipalKind } from "./store.ts";
 
 /** "A managed policy can have up to five versions" (access_policies_managed-versioning.html). */
 const VERSIONS_PER_POLICY = 5;
@@ -248,14 +248,16 @@ export function policyOperations(d: IamDeps): Record<string, Operation> {
       const filter = input.EntityFilter as string | undefined;
       const usage = input.PolicyUsageFilter as string | undefined;
       const prefix = (input.PathPrefix as string | undefined) ?? "/";
-      type Row = { kind: "user" | "role"; name: string; id: string; path: string };
+      type Row = { kind: PrincipalKind; name: string; id: string; path: string };
       const rows: Row[] = [];
       const seen = new Set<string>();
-      const add = (kind: "user" | "role", name: string) => {
-        const e = kind === "user" ? iam.getUser(name) : iam.getRole(name);
+      const add = (kind: PrincipalKind, name: string) => {
+        const e =
+          kind === "user" ? iam.getUser(name) : kind === "role" ? iam.getRole(name) : iam.getGroup(name);
         if (!e || seen.has(`${kind}/${e.Arn}`)) return;
         seen.add(`${kind}/${e.Arn}`);
-        rows.push({ kind, name, id: "UserId" in e ? e.UserId : e.RoleId, path: e.Path });
+        const id = "UserId" in e ? e.UserId : "RoleId" in e ? e.RoleId : e.GroupId;
+        rows.push({ kind, name, id, path: e.Path });
       };
       if (usage !== "PermissionsBoundary")
         for (const a of iam.attachmentsOfPolicy(p.Arn)) add(a.kind, a.owner);
@@ -270,7 +272,9 @@ export function policyOperations(d: IamDeps): Record<string, Operation> {
       );
       const { page, ...rest } = paginate(kept, input);
       return {
-        PolicyGroups: [],
+        PolicyGroups: page
+          .filter((r) => r.kind === "group")
+          .map((r) => ({ GroupName: r.name, GroupId: r.id })),
         PolicyUsers: page.filter((r) => r.kind === "user").map((r) => ({ UserName: r.name, UserId: r.id })),
         PolicyRoles: page.filter((r) => r.kind === "role").map((r) => ({ RoleName: r.name, RoleId: r.id })),
         ...rest,

@@ -1,24 +1,25 @@
-// The operations users and roles share, generated for each: inline policies (Put/Get/Delete/List*Policy),
-// managed policy attachments (Attach/Detach/ListAttached*Policies), tags (Tag/Untag/List*Tags, from
-// operations-tags.ts) and the
-// permissions boundary (Put/Delete*PermissionsBoundary).
+// The operations users, roles and groups share, generated for each: inline policies
+// (Put/Get/Delete/List*Policy) and managed policy attachments (Attach/Detach/ListAttached*Policies); for users
+// and roles also tags (Tag/Untag/List*Tags, from operations-tags.ts) and the permissions boundary
+// (Put/Delete*PermissionsBoundary), which IAM does not have for groups.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html
 import type { Operation, RequestContext } from "../core/service.ts";
 import { LimitExceeded, NoSuchEntity } from "./errors.ts";
-import type { IamRole, IamUser } from "./model.ts";
+import type { IamUser } from "./model.ts";
 import {
   authorizeEntity,
   checkInlineAggregate,
   checkPolicy,
   type IamDeps,
   requireAttachable,
+  requireGroup,
   requireRole,
   requireUser,
 } from "./operations-context.ts";
 import { checkInput, encodeDocument, paginate, required, shapes } from "./operations-input.ts";
 import { tagOperations } from "./operations-tags.ts";
 
-type Kind = "User" | "Role";
+type Kind = "User" | "Role" | "Group";
 
 interface Entity {
   name: string;
@@ -26,17 +27,22 @@ interface Entity {
   tags: IamUser["Tags"];
 }
 
-/** AWS's quota of managed policies attached to one user or role (default 10). */
+/** AWS's quota of managed policies attached to one user, role or group (default 10). */
 const ATTACHED_POLICY_QUOTA = 10;
 
 export function principalPolicyOperations(d: IamDeps, kind: Kind): Record<string, Operation> {
   const { iam, store } = d;
-  const k = kind === "User" ? "user" : "role";
+  const k = kind === "User" ? "user" : kind === "Role" ? "role" : "group";
   const nameMember = `${kind}Name`;
-  const nameShape = kind === "User" ? shapes.existingUserName : shapes.roleName;
+  const nameShape =
+    kind === "User" ? shapes.existingUserName : kind === "Role" ? shapes.roleName : shapes.groupName;
 
   const entity = (name: string): Entity => {
-    const e: IamUser | IamRole = kind === "User" ? requireUser(iam, name) : requireRole(iam, name);
+    if (kind === "Group") {
+      const g = requireGroup(iam, name);
+      return { name: g.GroupName, arn: g.Arn, tags: [] };
+    }
+    const e = kind === "User" ? requireUser(iam, name) : requireRole(iam, name);
     return { name: "UserName" in e ? e.UserName : e.RoleName, arn: e.Arn, tags: e.Tags };
   };
   const authorize = (
@@ -151,7 +157,10 @@ export function principalPolicyOperations(d: IamDeps, kind: Kind): Record<string
       const { page, ...rest } = paginate(all, input);
       return { AttachedPolicies: page, ...rest };
     },
-
+  };
+  if (kind === "Group") return ops;
+  return {
+    ...ops,
     ...tagOperations(d, {
       noun: kind,
       member: nameMember,
@@ -159,7 +168,7 @@ export function principalPolicyOperations(d: IamDeps, kind: Kind): Record<string
       authorize: (ctx, action, name, extra) => authorizeEntity(d, ctx, k, name, action, extra),
       writable: (name) => {
         const e = entity(name);
-        return { kind: k, owner: e.name, tags: e.tags };
+        return { kind: k as "user" | "role", owner: e.name, tags: e.tags };
       },
       listed: (name) => entity(name).tags,
     }),
@@ -198,7 +207,6 @@ export function principalPolicyOperations(d: IamDeps, kind: Kind): Record<string
       });
     },
   };
-  return ops;
 }
 
 /** A permissions boundary must be an existing managed policy (customer or AWS managed). */

@@ -116,6 +116,8 @@ export function userOperations(d: IamDeps): Record<string, Operation> {
         checkNoPolicies(iam, "user", user.UserName);
         if (iam.accessKeysOf(user.UserName).length > 0)
           throw new DeleteConflict("Cannot delete entity, must delete access keys first.");
+        if (iam.groupsOfUser(user.UserName).length > 0)
+          throw new DeleteConflict("Cannot delete entity, must remove user from all groups first.");
         iam.deleteUser(user.UserName);
         return undefined;
       });

@@ -3,6 +3,7 @@
 import type { Operation } from "../core/service.ts";
 import { XmlMap } from "../http/aws-query.ts";
 import type { IamDeps } from "./operations-context.ts";
+import { groupOperations } from "./operations-groups.ts";
 import { wellShapedInput } from "./operations-input.ts";
 import { oidcOperations } from "./operations-oidc.ts";
 import { policyOperations } from "./operations-policies.ts";
@@ -25,6 +26,8 @@ function allOperations(d: IamDeps): Record<string, Operation> {
     ...principalPolicyOperations(d, "User"),
     ...roleOperations(d),
     ...principalPolicyOperations(d, "Role"),
+    ...groupOperations(d),
+    ...principalPolicyOperations(d, "Group"),
     ...policyOperations(d),
     ...oidcOperations(d),
     ...simulatorOperations(d),
@@ -36,7 +39,7 @@ function allOperations(d: IamDeps): Record<string, Operation> {
         SummaryMap: new XmlMap({
           Users: counts.Users ?? 0,
           UsersQuota: 5000,
-          Groups: 0,
+          Groups: counts.Groups ?? 0,
           GroupsQuota: 300,
           Roles: counts.Roles ?? 0,
           RolesQuota: 1000,
@@ -54,6 +57,7 @@ function allOperations(d: IamDeps): Record<string, Operation> {
           AttachedPoliciesPerUserQuota: 10,
           AttachedPoliciesPerGroupQuota: 10,
           AccessKeysPerUserQuota: 2,
+          GroupsPerUserQuota: 10,
           Providers: counts.Providers ?? 0,
           AccountMFAEnabled: 0,
           AccountAccessKeysPresent: 0,

@@ -215,7 +215,7 @@ export function simulatorOperations(d: IamDeps): Record<string, Operation> {
             ? iam.getUser(name)
             : kind === "role"
               ? iam.getRole(name)
-              : undefined;
+              : iam.getGroup(name);
       if (!entity) throw new NoSuchEntity(`Entity ${source} does not exist.`);
       if (kind === "role" && input.ResourcePolicy !== undefined)
         throw new InvalidInput("Resource policy simulation is not supported for roles.");
@@ -224,10 +224,12 @@ export function simulatorOperations(d: IamDeps): Record<string, Operation> {
       const boundaryInputs = listOf(input.PermissionsBoundaryPolicyInputList).map(String);
       checkInputPolicies(boundaryInputs, "boundary");
       const identity = [
-        ...iam.identityPolicies(kind as "user" | "role", name).map(simulatorId),
+        // a user's include those of its groups (store.identityPolicies)
+        ...iam.identityPolicies(kind, name).map(simulatorId),
         ...extra.map((document, i) => ({ id: `PolicyInputList.${i + 1}`, document })),
       ];
-      const boundaryArn = entity.PermissionsBoundary?.PermissionsBoundaryArn;
+      const boundaryArn =
+        "PermissionsBoundary" in entity ? entity.PermissionsBoundary?.PermissionsBoundaryArn : undefined;
       const boundaryDoc = boundaryArn ? iam.managedPolicyDocument(boundaryArn) : undefined;
       const boundary =
         boundaryInputs.length > 0

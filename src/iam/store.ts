@@ -8,6 +8,7 @@ import { awsManagedPolicies, awsManagedPolicyArn } from "./managed-policies.ts";
 import type {
   AccessKeyRecord,
   IamDirectory,
+  IamGroup,
   IamRole,
   IamUser,
   NamedDocument,
@@ -51,9 +52,19 @@ const MIGRATIONS = [
      PRIMARY KEY (kind, owner, key));`,
   // The unique ids of the users and roles a trust policy named when it was saved (trust-principals.ts).
   `ALTER TABLE iam_roles ADD COLUMN trust_principals TEXT;`,
+  // Groups and their members; a group's inline policies and attachments are rows of kind "group" in
+  // iam_inline_policies and iam_attachments, as users' and roles' are.
+  `CREATE TABLE iam_groups (
+     name TEXT PRIMARY KEY COLLATE NOCASE, id TEXT NOT NULL UNIQUE, arn TEXT NOT NULL, path TEXT NOT NULL,
+     created TEXT NOT NULL);
+   CREATE TABLE iam_group_members (
+     group_name TEXT NOT NULL COLLATE NOCASE, user_name TEXT NOT NULL COLLATE NOCASE,
+     PRIMARY KEY (group_name, user_name));
+   CREATE INDEX iam_group_members_user ON iam_group_members (user_name);`,
 ];
 
-export type PrincipalKind = "user" | "role";
+/** What inline policies and managed policy attachments belong to. */
+export type PrincipalKind = "user" | "role" | "group";
 /** Taggable things: users and roles by name, policies and OIDC providers by ARN. */
 export type TagKind = "user" | "role" | "policy" | "oidc";
 
@@ -71,6 +82,13 @@ interface RoleRow extends UserRow {
   trust_principals: string | null;
   description: string | null;
   max_session: number;
+}
+interface GroupRow {
+  name: string;
+  id: string;
+  arn: string;
+  path: string;
+  created: string;
 }
 interface KeyRow {
   id: string;
@@ -166,6 +184,40 @@ export class IamStore implements IamDirectory {
       setRoleMaxSession: db.prepare<[number, string]>("UPDATE iam_roles SET max_session = ? WHERE name = ?"),
       setRoleBoundary: db.prepare<[string | null, string]>(
         "UPDATE iam_roles SET boundary_arn = ? WHERE name = ?",
+      ),
+      group: db.prepare<[string], GroupRow>("SELECT * FROM iam_groups WHERE name = ?"),
+      groups: db.prepare<[], GroupRow>("SELECT * FROM iam_groups ORDER BY name COLLATE BINARY"),
+      insertGroup: db.prepare(
+        "INSERT INTO iam_groups (name, id, arn, path, created) VALUES (@name, @id, @arn, @path, @created)",
+      ),
+      deleteGroup: db.prepare<[string]>("DELETE FROM iam_groups WHERE name = ?"),
+      renameGroup: db.prepare<[string, string, string, string]>(
+        "UPDATE iam_groups SET name = ?, path = ?, arn = ? WHERE name = ?",
+      ),
+      renameGroupMembers: db.prepare<[string, string]>(
+        "UPDATE iam_group_members SET group_name = ? WHERE group_name = ?",
+      ),
+      renameOwnerInline: db.prepare<[string, string, string]>(
+        "UPDATE iam_inline_policies SET owner = ? WHERE kind = ? AND owner = ?",
+      ),
+      renameOwnerAttachments: db.prepare<[string, string, string]>(
+        "UPDATE iam_attachments SET owner = ? WHERE kind = ? AND owner = ?",
+      ),
+      membersOf: db.prepare<[string], { user_name: string }>(
+        "SELECT user_name FROM iam_group_members WHERE group_name = ? ORDER BY rowid",
+      ),
+      groupsOfUser: db.prepare<[string], GroupRow>(
+        `SELECT g.* FROM iam_group_members m JOIN iam_groups g ON g.name = m.group_name
+         WHERE m.user_name = ? ORDER BY g.name COLLATE BINARY`,
+      ),
+      isMember: db.prepare<[string, string], { one: number }>(
+        "SELECT 1 AS one FROM iam_group_members WHERE group_name = ? AND user_name = ?",
+      ),
+      addMember: db.prepare<[string, string]>(
+        "INSERT OR IGNORE INTO iam_group_members (group_name, user_name) VALUES (?, ?)",
+      ),
+      removeMember: db.prepare<[string, string]>(
+        "DELETE FROM iam_group_members WHERE group_name = ? AND user_name = ?",
       ),
       key: db.prepare<[string], KeyRow>("SELECT * FROM iam_access_keys WHERE id = ?"),
       keysOf: db.prepare<[string], KeyRow>(
@@ -273,6 +325,7 @@ export class IamStore implements IamDirectory {
       deleteTags: db.prepare<[string, string]>("DELETE FROM iam_tags WHERE kind = ? AND owner = ?"),
       counts: db.prepare<[], Record<string, number>>(
         `SELECT (SELECT count(*) FROM iam_users) AS Users, (SELECT count(*) FROM iam_roles) AS Roles,
+                (SELECT count(*) FROM iam_groups) AS Groups,
                 (SELECT count(*) FROM iam_policies WHERE aws_managed = 0) AS Policies,
                 (SELECT count(*) FROM iam_policy_versions v JOIN iam_policies p ON p.arn = v.policy_arn WHERE p.aws_managed = 0) AS PolicyVersionsInUse,
                 (SELECT count(*) FROM iam_oidc_providers) AS Providers`,
@@ -371,6 +424,60 @@ export class IamStore implements IamDirectory {
 
   setUserBoundary(userName: string, arn: string | null): void {
     this.#q.setUserBoundary.run(arn, userName);
+  }
+
+  // ---- groups ----
+
+  getGroup(groupName: string): IamGroup | undefined {
+    const row = this.#q.group.get(groupName);
+    return row && group(row);
+  }
+
+  listGroups(): IamGroup[] {
+    return this.#q.groups.all().map(group);
+  }
+
+  insertGroup(g: IamGroup): void {
+    this.#q.insertGroup.run({
+      name: g.GroupName,
+      id: g.GroupId,
+      arn: g.Arn,
+      path: g.Path,
+      created: g.CreateDate.toISOString(),
+    });
+  }
+
+  deleteGroup(groupName: string): void {
+    this.#q.deleteGroup.run(groupName);
+  }
+
+  /** UpdateGroup: a new name and path (and so ARN); members, inline policies and attachments follow. */
+  renameGroup(groupName: string, newName: string, newPath: string, newArn: string): void {
+    this.#q.renameGroup.run(newName, newPath, newArn, groupName);
+    this.#q.renameGroupMembers.run(newName, groupName);
+    this.#q.renameOwnerInline.run(newName, "group", groupName);
+    this.#q.renameOwnerAttachments.run(newName, "group", groupName);
+  }
+
+  /** The group's members' user names, in the order they were added. */
+  membersOf(groupName: string): string[] {
+    return this.#q.membersOf.all(groupName).map((r) => r.user_name);
+  }
+
+  groupsOfUser(userName: string): IamGroup[] {
+    return this.#q.groupsOfUser.all(userName).map(group);
+  }
+
+  isMember(groupName: string, userName: string): boolean {
+    return this.#q.isMember.get(groupName, userName) !== undefined;
+  }
+
+  addMember(groupName: string, userName: string): void {
+    this.#q.addMember.run(groupName, userName);
+  }
+
+  removeMember(groupName: string, userName: string): void {
+    this.#q.removeMember.run(groupName, userName);
   }
 
   // ---- access keys ----
@@ -614,13 +721,24 @@ export class IamStore implements IamDirectory {
     this.#q.detach.run(kind, owner, arn);
   }
 
-  identityPolicies(kind: "user" | "role", name: string): NamedDocument[] {
+  identityPolicies(kind: PrincipalKind, name: string): NamedDocument[] {
     return this.#cached(`identity\0${kind}\0${name.toLowerCase()}`, () => {
       const out: NamedDocument[] = [];
-      for (const p of this.#q.inlineOf.all(kind, name))
-        out.push({ id: `inline:${kind}/${name}/${p.name}`, document: p.document });
-      for (const a of this.#q.attachedDocuments.all(kind, name))
-        out.push({ id: a.arn, document: a.document });
+      const seen = new Set<string>();
+      const add = (owner: PrincipalKind, ownerName: string) => {
+        for (const p of this.#q.inlineOf.all(owner, ownerName))
+          out.push({ id: `inline:${owner}/${ownerName}/${p.name}`, document: p.document });
+        for (const a of this.#q.attachedDocuments.all(owner, ownerName)) {
+          // A managed policy attached to the user and to one of its groups applies once.
+          if (seen.has(a.arn)) continue;
+          seen.add(a.arn);
+          out.push({ id: a.arn, document: a.document });
+        }
+      };
+      add(kind, name);
+      // A user's identity policies include those of every group it belongs to
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html).
+      if (kind === "user") for (const g of this.#q.groupsOfUser.all(name)) add("group", g.name);
       return out;
     });
   }
@@ -691,6 +809,16 @@ export class IamStore implements IamDirectory {
   summaryCounts(): Record<string, number> {
     return this.#q.counts.get() ?? {};
   }
+}
+
+function group(row: GroupRow): IamGroup {
+  return {
+    GroupName: row.name,
+    GroupId: row.id,
+    Arn: row.arn,
+    Path: row.path,
+    CreateDate: new Date(row.created),
+  };
 }
 
 function key(row: KeyRow): AccessKeyRecord {
