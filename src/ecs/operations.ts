@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Operation, RequestContext } from "../core/service.ts";
 import { AwsError } from "../http/aws-error.ts";
 import { reuseJson } from "../http/aws-json.ts";
+import { CLIENT_TOKEN_TTL_MS, checkClientToken, requestFingerprint, tokenConflict } from "./client-token.ts";
 import type { DeploymentConfiguration, Json, ServiceRecord, TaskRecord } from "./model.ts";
 import { newTask } from "./new-task.ts";
 import { newDeployment } from "./reconcile.ts";
@@ -232,6 +233,22 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     };
     if (include.includes("TAGS")) out.tags = ecs.tags(row.arn);
     return out;
+  };
+
+  /**
+   * A RunTask sent again with a token the cluster knows: the first call's tasks as they are now, or a
+   * ConflictException when the parameters differ. A token is forgotten after its 24 hours, and also once
+   * every task it started has been purged (stoppedTaskRetentionSeconds after stopping): the Idempotency page
+   * makes 24 hours the longest a token lives (its other bound could not be confirmed here), and a call whose
+   * tasks are gone has nothing left to answer with.
+   */
+  const replayRunTask = (cluster: string, token: string, fingerprint: string, now: number) => {
+    const first = ecs.runToken(cluster, token, now - CLIENT_TOKEN_TTL_MS);
+    if (!first) return undefined;
+    const tasks = first.taskArns.map((arn) => ecs.getTask(arn)).filter((t) => t !== undefined);
+    if (tasks.length === 0) return undefined;
+    if (first.fingerprint !== fingerprint) throw tokenConflict(first.taskArns);
+    return { tasks: tasks.map((t) => renderTask(t)), failures: [] };
   };
 
   const ops: Record<string, Operation> = {
@@ -739,6 +756,13 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
           ...requestTags(checkTags(input.tags)),
         },
       });
+      const clientToken = checkClientToken(input.clientToken);
+      const now = ctx.now.getTime();
+      const fingerprint = clientToken === undefined ? "" : requestFingerprint(input);
+      if (clientToken !== undefined) {
+        const replay = replayRunTask(cluster.arn, clientToken, fingerprint, now);
+        if (replay) return replay;
+      }
       if (!td) throw err("ClientException", "TaskDefinition not found.");
       if (td.status !== "ACTIVE") throw err("InvalidParameterException", "TaskDefinition is inactive");
       const count = input.count ?? 1;
@@ -771,7 +795,6 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       if (checks.length > 0) ctx.authorize(checks);
       let tags = checkTags(input.tags);
       if (input.propagateTags === "TASK_DEFINITION") tags = [...ecs.tags(td.arn), ...tags];
-      const now = ctx.now.getTime();
       const tasks = ecs.tx(() => {
         const out: Json[] = [];
         for (let i = 0; i < count; i++) {
@@ -792,6 +815,15 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
           ecs.putTask(t);
           ecs.tag(t.taskArn, tags);
           out.push(renderTask(t));
+        }
+        if (clientToken !== undefined) {
+          const taskArns = out.map((t) => t.taskArn as string);
+          ecs.putRunToken(
+            cluster.arn,
+            clientToken,
+            { fingerprint, taskArns, created: now },
+            now - CLIENT_TOKEN_TTL_MS,
+          );
         }
         return out;
       });

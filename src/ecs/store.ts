@@ -27,6 +27,10 @@ const MIGRATIONS = [
    CREATE INDEX ecs_tasks_cluster ON ecs_tasks (cluster, desired_status);
    CREATE INDEX ecs_tasks_live ON ecs_tasks (last_status);
    CREATE TABLE ecs_tags (arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key));`,
+  // RunTask clientTokens (client-token.ts): per cluster, the request's fingerprint and the tasks it started
+  `CREATE TABLE ecs_run_tokens (cluster TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL,
+     task_arns TEXT NOT NULL, created INTEGER NOT NULL, PRIMARY KEY (cluster, token));
+   CREATE INDEX ecs_run_tokens_created ON ecs_run_tokens (created);`,
 ];
 
 export interface ClusterRow {
@@ -290,6 +294,35 @@ export class EcsStore {
     this.#write(
       "DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND json_extract(doc, '$.stoppedAt') < ?",
     ).run(cutoff);
+  }
+
+  // RunTask client tokens
+  /** The call a token was first used for in `cluster`, if it was used at or after `since` (its TTL). */
+  runToken(
+    cluster: string,
+    token: string,
+    since: number,
+  ): { fingerprint: string; taskArns: string[] } | undefined {
+    const r = this.store
+      .prepared<[string, string, number], { fingerprint: string; task_arns: string }>(
+        "SELECT fingerprint, task_arns FROM ecs_run_tokens WHERE cluster = ? AND token = ? AND created >= ?",
+      )
+      .get(cluster, token, since);
+    return r ? { fingerprint: r.fingerprint, taskArns: JSON.parse(r.task_arns) } : undefined;
+  }
+  /** Records a token's call (replacing an expired one), and forgets tokens older than `expiredBefore`. */
+  putRunToken(
+    cluster: string,
+    token: string,
+    call: { fingerprint: string; taskArns: string[]; created: number },
+    expiredBefore: number,
+  ): void {
+    this.#write("DELETE FROM ecs_run_tokens WHERE created < ?").run(expiredBefore);
+    this.#write(
+      `INSERT INTO ecs_run_tokens (cluster, token, fingerprint, task_arns, created) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(cluster, token) DO UPDATE SET fingerprint = excluded.fingerprint,
+           task_arns = excluded.task_arns, created = excluded.created`,
+    ).run(cluster, token, call.fingerprint, JSON.stringify(call.taskArns), call.created);
   }
 
   // tags
