@@ -12,10 +12,11 @@ live state. AWS calls go to AWS_ENDPOINT_URL with the SDK's credentials; without
 --state DIR starts an in-process twin on that state dir.
 
 Supported: aws_iam_openid_connect_provider, aws_iam_role (inline_policy, managed_policy_arns),
-aws_iam_policy, aws_iam_role_policy, aws_iam_role_policy_attachment, aws_ecr_repository,
-aws_ecs_cluster, aws_ecs_task_definition, aws_ecs_service; data sources aws_iam_policy_document,
-aws_caller_identity, aws_region, aws_partition, tls_certificate. Anything else is listed as
-unsupported and not applied.
+aws_iam_policy, aws_iam_role_policy, aws_iam_role_policy_attachment, aws_iam_user, aws_iam_group,
+aws_iam_group_policy, aws_iam_group_policy_attachment, aws_iam_user_group_membership,
+aws_iam_group_membership, aws_ecr_repository, aws_ecs_cluster, aws_ecs_task_definition,
+aws_ecs_service; data sources aws_iam_policy_document, aws_caller_identity, aws_region,
+aws_partition, tls_certificate. Anything else is listed as unsupported and not applied.
 
   --plan         print what would change; change nothing
   --var k=v      set a variable (repeatable; highest precedence)

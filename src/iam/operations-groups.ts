@@ -3,7 +3,7 @@
 // operations-principal-policies.ts; a member's identity policies include them (store.identityPolicies).
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html
 import type { Operation, RequestContext } from "../core/service.ts";
-import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from "./errors.ts";
+import { DeleteConflict, EntityAlreadyExists, LimitExceeded } from "./errors.ts";
 import type { IamGroup } from "./model.ts";
 import {
   authorizeEntity,
@@ -141,9 +141,9 @@ export function groupOperations(d: IamDeps): Record<string, Operation> {
       return store.tx(() => {
         const group = requireGroup(iam, input.GroupName);
         const user = requireUser(iam, input.UserName);
-        if (!iam.isMember(group.GroupName, user.UserName))
-          throw new NoSuchEntity(`User ${user.UserName} is not in group ${group.GroupName}.`);
-        iam.removeMember(group.GroupName, user.UserName);
+        // Removing a user who is not a member answers success, as AWS does (reported against the live API
+        // in cloud-custodian/cloud-custodian#4730); a missing user or group is NoSuchEntity.
+        if (iam.isMember(group.GroupName, user.UserName)) iam.removeMember(group.GroupName, user.UserName);
         return undefined;
       });
     },

@@ -116,8 +116,9 @@ export function userOperations(d: IamDeps): Record<string, Operation> {
         checkNoPolicies(iam, "user", user.UserName);
         if (iam.accessKeysOf(user.UserName).length > 0)
           throw new DeleteConflict("Cannot delete entity, must delete access keys first.");
+        // AWS words this as DeleteGroup does (seen in the wild: mozilla-services/userplex#17).
         if (iam.groupsOfUser(user.UserName).length > 0)
-          throw new DeleteConflict("Cannot delete entity, must remove user from all groups first.");
+          throw new DeleteConflict("Cannot delete entity, must remove users from group first.");
         iam.deleteUser(user.UserName);
         return undefined;
       });

@@ -6,6 +6,14 @@ import { ecrRepository, ecsCluster, ecsService, ecsTaskDefinition } from "./cont
 import { type DataSourceContext, dataSources } from "./data-sources.ts";
 import { type EvalHooks, Evaluator, type InstanceKey } from "./evaluate.ts";
 import { parseExpression } from "./hcl-expression.ts";
+import {
+  group,
+  groupMembership,
+  groupPolicy,
+  groupPolicyAttachment,
+  user,
+  userGroupMembership,
+} from "./iam-group-resources.ts";
 import { oidcProvider, policy, role, roleName, rolePolicy, rolePolicyAttachment } from "./iam-resources.ts";
 import { type Config, ConfigError, loadConfig, parseHcl, type ResourceBlock } from "./load.ts";
 import { completePendingAttachments, PENDING_TAG, type PendingAttachment } from "./pending-attachments.ts";
@@ -18,6 +26,12 @@ export const resourceTypes: Record<string, ResourceType> = {
   aws_iam_policy: policy,
   aws_iam_role_policy: rolePolicy,
   aws_iam_role_policy_attachment: rolePolicyAttachment,
+  aws_iam_user: user,
+  aws_iam_group: group,
+  aws_iam_group_policy: groupPolicy,
+  aws_iam_group_policy_attachment: groupPolicyAttachment,
+  aws_iam_user_group_membership: userGroupMembership,
+  aws_iam_group_membership: groupMembership,
   aws_ecr_repository: ecrRepository,
   aws_ecs_cluster: ecsCluster,
   aws_ecs_task_definition: ecsTaskDefinition,

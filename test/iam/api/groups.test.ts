@@ -168,7 +168,7 @@ describe("IAM groups", () => {
     await expectAwsError(live.iam.send(new DeleteUserCommand({ UserName: "m3" })), {
       code: "DeleteConflict",
       status: 409,
-      message: "Cannot delete entity, must remove user from all groups first.",
+      message: "Cannot delete entity, must remove users from group first.",
     });
     await expectAwsError(live.iam.send(new DeleteGroupCommand({ GroupName: "crew" })), {
       code: "DeleteConflict",
@@ -178,9 +178,11 @@ describe("IAM groups", () => {
 
     for (const u of ["m1", "m2", "m3"])
       await live.iam.send(new RemoveUserFromGroupCommand({ GroupName: "crew", UserName: u }));
+    // removing a user who is no longer a member changes nothing; a missing user is NoSuchEntity
+    await live.iam.send(new RemoveUserFromGroupCommand({ GroupName: "crew", UserName: "m1" }));
     await expectAwsError(
-      live.iam.send(new RemoveUserFromGroupCommand({ GroupName: "crew", UserName: "m1" })),
-      { code: "NoSuchEntity", status: 404 },
+      live.iam.send(new RemoveUserFromGroupCommand({ GroupName: "crew", UserName: "ghost" })),
+      { code: "NoSuchEntity", status: 404, message: "The user with name ghost cannot be found." },
     );
     assert.deepEqual((await live.iam.send(new ListGroupsForUserCommand({ UserName: "m1" }))).Groups, []);
     await live.iam.send(new DeleteUserCommand({ UserName: "m3" }));
