@@ -22,6 +22,7 @@ import {
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
   SimulatePrincipalPolicyCommand,
+  UpdateGroupCommand,
 } from "@aws-sdk/client-iam";
 import { clientConfig, tempDir, withTwin } from "../../support/twin.ts";
 import { expectAwsError } from "../api/expect-error.ts";
@@ -173,6 +174,13 @@ describe("group policies apply to the group's members", () => {
       "other-role",
       /with an explicit deny in an identity-based policy$/,
     );
+    // The decision log names the group's policy as the one that denied.
+    const records = (await (
+      await fetch(`${twin.url}/_keyship/decisions?denied=1&principal=user/denied-member&limit=10`)
+    ).json()) as { decision: string; explanation?: string; decidedBy?: unknown }[];
+    const deny = records.find((r) => r.decision === "explicitDeny");
+    assert.ok(deny, "the explicit deny is logged");
+    assert.match(JSON.stringify(deny), /group\/no-other\/deny-other/);
     // The user's own Allow still works where the group denies nothing.
     assert.equal(
       (await asMember.send(new GetRoleCommand({ RoleName: "app-role" }))).Role?.RoleName,
@@ -183,6 +191,45 @@ describe("group policies apply to the group's members", () => {
     assert.equal(
       (await asMember.send(new GetRoleCommand({ RoleName: "other-role" }))).Role?.RoleName,
       "other-role",
+    );
+  });
+
+  test("group operations are authorized on the group's ARN, path included; UpdateGroup on the old and the new name", async () => {
+    const keys = await userWithKey(admin, "group-admin");
+    const asGroupAdmin = new IAMClient(clientConfig(twin, keys));
+    await admin.send(
+      new PutUserPolicyCommand({
+        UserName: "group-admin",
+        PolicyName: "team-groups",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: ["iam:CreateGroup", "iam:UpdateGroup", "iam:GetGroup"],
+              Resource: `arn:aws:iam::${account}:group/team/*`,
+            },
+          ],
+        }),
+      }),
+    );
+    const created = await asGroupAdmin.send(new CreateGroupCommand({ GroupName: "t1", Path: "/team/" }));
+    assert.equal(created.Group?.Arn, `arn:aws:iam::${account}:group/team/t1`);
+    await expectAwsError(asGroupAdmin.send(new CreateGroupCommand({ GroupName: "t2" })), {
+      code: "AccessDenied",
+      status: 403,
+      message: `User: arn:aws:iam::${account}:user/group-admin is not authorized to perform: iam:CreateGroup on resource: arn:aws:iam::${account}:group/t2 because no identity-based policy allows the iam:CreateGroup action`,
+    });
+    // Moving the group out of /team/ needs the permission on the new ARN too.
+    await expectAwsError(asGroupAdmin.send(new UpdateGroupCommand({ GroupName: "t1", NewPath: "/other/" })), {
+      code: "AccessDenied",
+      status: 403,
+      message: new RegExp(`iam:UpdateGroup on resource: arn:aws:iam::${account}:group/other/t1 `),
+    });
+    await asGroupAdmin.send(new UpdateGroupCommand({ GroupName: "t1", NewGroupName: "t1-renamed" }));
+    assert.equal(
+      (await asGroupAdmin.send(new GetGroupCommand({ GroupName: "t1-renamed" }))).Group?.Arn,
+      `arn:aws:iam::${account}:group/team/t1-renamed`,
     );
   });
 
