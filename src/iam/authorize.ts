@@ -101,7 +101,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     const kind = session ? "role" : "user";
     const name = session ? session.roleName : principal.name;
     const entity = session ? directory.getRole(name) : directory.getUser(name);
-    // A user's include its groups' inline and attached policies; membership and group policy changes are
+    // A user's policies include its groups' (inline and attached); membership and group policy changes are
     // IAM writes, so they make this plan stale like any other.
     const identity: NamedPolicy[] = directory
       .identityPolicies(kind, name)
