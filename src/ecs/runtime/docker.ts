@@ -4,6 +4,12 @@
 // task. Containers carry ECS's labels, so a restarted twin adopts its live tasks and removes the rest.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  type ContainerProgress,
+  DEPENDENCY_FAILED_EXIT_CODE,
+  dependencyOrder,
+  readiness,
+} from "../container-order.ts";
 import type { HealthStatus, Json, TaskRecord } from "../model.ts";
 import { cannotPull, pullAccessDenied, TaskStartFailure } from "../pull-reasons.ts";
 import { DockerApi, DockerError, demuxLogs } from "./docker-api.ts";
@@ -69,6 +75,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
   const launching = new Map<string, Launching>();
   const failures = new Map<string, string>();
   const stopping = new Set<string>();
+  /** per task: containers that gave up on their dependencies (container-order.ts), with the reason */
+  const dependencyFailures = new Map<string, Map<string, string>>();
+  /** containers whose start (held back by dependsOn) is under way */
+  const starting = new Set<string>();
   let podman: boolean | undefined;
   const health = new Map<string, HealthState>();
 
@@ -311,13 +321,76 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
         info = await api.json<ContainerInfo>("GET", `${API}/containers/${created.Id}/json`);
       }
       netOwner ??= info.Id;
-      if (!info.State.Running && info.State.Status === "created") {
+      // a container with dependencies waits, created, until observe finds them met (startWhenReady)
+      if (!info.State.Running && info.State.Status === "created" && !c.dependsOn?.length) {
         const r = await api.call("POST", `${API}/containers/${info.Id}/start`);
         if (r.status >= 300 && r.status !== 304) {
           throw new Error(`CannotStartContainerError: ${errorOf(r.body.toString("utf8"))}`);
         }
       }
     }
+  };
+
+  /** Starts a created container whose dependencies are met, in the background (once at a time). */
+  const startHeldBack = (task: TaskRecord, info: ContainerInfo) => {
+    if (starting.has(info.Id)) return;
+    starting.add(info.Id);
+    void api
+      .call("POST", `${API}/containers/${info.Id}/start`)
+      .then((r) => {
+        if (r.status >= 300 && r.status !== 304) throw new Error(errorOf(r.body.toString("utf8")));
+      })
+      .catch((e) => failures.set(task.taskArn, `CannotStartContainerError: ${(e as Error).message}`))
+      .finally(() => starting.delete(info.Id));
+  };
+
+  /**
+   * The dependency step of a task still starting: each created container whose dependencies now hold is
+   * started, and one whose dependencies never can gives up (an essential one fails the task, as the agent's
+   * stop of it ends the task: container-order.ts). Returns the containers still waiting.
+   */
+  const resolveDependencies = (
+    task: TaskRecord,
+    defs: Json[],
+    byName: Map<string | undefined, ContainerInfo>,
+    observed: Map<string, ContainerObservation>,
+    now: number,
+  ): Set<string> => {
+    const waiting = new Set<string>();
+    let failed = dependencyFailures.get(task.taskArn);
+    const progressOf = (name: string): ContainerProgress | undefined => {
+      const reason = failed?.get(name);
+      if (reason !== undefined)
+        return { status: "STOPPED", exitCode: DEPENDENCY_FAILED_EXIT_CODE, healthStatus: "UNKNOWN" };
+      const info = byName.get(name);
+      const o = observed.get(name);
+      if (!info || !o) return undefined;
+      const started = info.State.StartedAt ? Date.parse(info.State.StartedAt) : Number.NaN;
+      const p: ContainerProgress = { status: o.status, healthStatus: o.healthStatus };
+      // engines report a never-started container's StartedAt as the zero time (0001-01-01)
+      if (o.status !== "PENDING" && started > 0) p.startedAt = started;
+      if (o.exitCode !== undefined) p.exitCode = o.exitCode;
+      return p;
+    };
+    for (const c of dependencyOrder(defs)) {
+      const info = byName.get(c.name);
+      if (!info || observed.get(c.name)?.status !== "PENDING" || failed?.has(c.name)) continue;
+      // nothing more starts in a task that is stopping
+      if (task.desiredStatus !== "RUNNING") continue;
+      const r = readiness(c, defs, progressOf, now);
+      if (r.kind === "fail") {
+        if (!failed) {
+          failed = new Map();
+          dependencyFailures.set(task.taskArn, failed);
+        }
+        failed.set(c.name, r.reason);
+        if (c.essential !== false) failures.set(task.taskArn, r.reason);
+        continue;
+      }
+      if (r.kind === "start") startHeldBack(task, info);
+      waiting.add(c.name);
+    }
+    return waiting;
   };
 
   const saveLogs = async (task: TaskRecord, containers: ContainerInfo[]) => {
@@ -357,8 +430,20 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
         return o;
       }
       const infos = await containersOf(task.taskArn);
+      const gaveUp = dependencyFailures.get(task.taskArn);
+      const withGaveUp = (o: ContainerObservation): ContainerObservation => {
+        const reason = gaveUp?.get(o.name);
+        if (reason === undefined) return o;
+        return {
+          ...o,
+          status: "STOPPED",
+          exitCode: DEPENDENCY_FAILED_EXIT_CODE,
+          reason,
+          healthStatus: "UNKNOWN",
+        };
+      };
       if (failure) {
-        const containers: ContainerObservation[] = infos.map((i) => observeContainer(i));
+        const containers: ContainerObservation[] = infos.map((i) => withGaveUp(observeContainer(i)));
         for (const c of task.containers) {
           if (!containers.some((x) => x.name === c.name)) {
             containers.push({ name: c.name, status: "STOPPED", healthStatus: "UNKNOWN", reason: failure });
@@ -366,15 +451,17 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
         }
         if (infos.some((i) => containerStatus(i) === "RUNNING")) {
           if (!stopping.has(task.taskArn)) this.stop(task, td);
-          return { phase: "RUNNING", failure, containers };
+          // a task that failed to start never ran: it stays ACTIVATING until its containers are down
+          return { phase: task.lastStatus === "RUNNING" ? "RUNNING" : "STARTING", failure, containers };
         }
         return { phase: "STOPPED", failure, containers };
       }
       const defs = td.containerDefinitions as Json[];
       const byName = new Map(infos.map((i) => [i.Config.Labels["com.amazonaws.ecs.container-name"], i]));
+      // a created container with dependencies is waiting for them, not a launch cut short
       const missing = defs.some((c) => {
         const i = byName.get(c.name);
-        return !i || i.State.Status === "created";
+        return !i || (i.State.Status === "created" && !c.dependsOn?.length);
       });
       if (
         infos.length === 0 ||
@@ -383,19 +470,35 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
         return { phase: "ABSENT", containers: [] };
       }
       const now = Date.now();
-      const containers = infos.map((i) => {
+      const observed = new Map<string, ContainerObservation>();
+      for (const i of infos) {
         const o = observeContainer(i);
         const hc = defs.find((c) => c.name === o.name)?.healthCheck as Json | undefined;
         if (hc && o.status === "RUNNING") o.healthStatus = checkHealth(i, hc, now);
-        return o;
-      });
+        observed.set(o.name, o);
+      }
+      const waiting = resolveDependencies(task, defs, byName, observed, now);
+      if (failures.has(task.taskArn)) return this.observe(task, td, now);
+      const containers = [...observed.values()].map(withGaveUp);
       const running = containers.some((c) => c.status === "RUNNING");
       const owner = byName.get(defs[0]?.name);
       const ip = owner ? ipOf(owner) : undefined;
-      const startedAt = owner?.State.StartedAt ? Date.parse(owner.State.StartedAt) : undefined;
-      const o: TaskObservation = { phase: running ? "RUNNING" : "STOPPED", containers };
+      // the task runs once every container that can start has started: the last start is its own
+      let startedAt: number | undefined;
+      for (const i of infos) {
+        const at = i.State.StartedAt ? Date.parse(i.State.StartedAt) : Number.NaN;
+        if (
+          observed.get(i.Config.Labels["com.amazonaws.ecs.container-name"] ?? "")?.status !== "PENDING" &&
+          at > 0
+        )
+          startedAt = Math.max(startedAt ?? 0, at);
+      }
+      const o: TaskObservation = {
+        phase: waiting.size > 0 ? "STARTING" : running ? "RUNNING" : "STOPPED",
+        containers,
+      };
       if (ip) o.privateIp = ip;
-      if (startedAt && startedAt > 0) o.startedAt = startedAt;
+      if (startedAt && waiting.size === 0) o.startedAt = startedAt;
       return o;
     },
 
@@ -407,8 +510,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
         .then(async () => {
           const infos = await containersOf(task.taskArn);
           const defs = td.containerDefinitions as Json[];
-          // reverse order: the network owner (first container) goes last
-          for (const info of infos.reverse()) {
+          // dependents before their dependencies ("for container shutdown it is reversed"), and the network
+          // owner (first container) last
+          const order = dependencyOrder(defs).reverse();
+          if (td.networkMode === "awsvpc" && defs[0]) order.push(...order.splice(order.indexOf(defs[0]), 1));
+          const rank = (i: ContainerInfo) =>
+            order.findIndex((c) => c.name === i.Config.Labels["com.amazonaws.ecs.container-name"]);
+          for (const info of infos.sort((a, b) => rank(a) - rank(b))) {
             if (!info.State.Running) continue;
             const name = info.Config.Labels["com.amazonaws.ecs.container-name"];
             const def = defs.find((c) => c.name === name);
@@ -434,6 +542,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
         await api.call("DELETE", `${API}/containers/${info.Id}?force=1&v=1`);
       }
       failures.delete(task.taskArn);
+      dependencyFailures.delete(task.taskArn);
     },
 
     async adopt(live) {
