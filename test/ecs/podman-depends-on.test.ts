@@ -92,15 +92,22 @@ describe("dependsOn on the docker runtime (Podman)", { timeout: 300_000 }, () =>
     await twin?.dispose();
   });
 
-  const start = async (family: string, containers: ContainerDefinition[]): Promise<string> => {
+  const start = async (
+    family: string,
+    containers: ContainerDefinition[],
+    awsvpc = false,
+  ): Promise<string> => {
     await ecs.send(
       new RegisterTaskDefinitionCommand({
         family,
         containerDefinitions: containers.map((c) => ({ memory: 64, stopTimeout: 2, ...c })),
+        ...(awsvpc ? { networkMode: "awsvpc" as const } : {}),
       }),
     );
-    return (await ecs.send(new RunTaskCommand({ cluster: "dep", taskDefinition: family }))).tasks![0]!
-      .taskArn!;
+    const networkConfiguration = awsvpc ? { awsvpcConfiguration: { subnets: ["subnet-1"] } } : undefined;
+    return (
+      await ecs.send(new RunTaskCommand({ cluster: "dep", taskDefinition: family, networkConfiguration }))
+    ).tasks![0]!.taskArn!;
   };
   const describeTask = async (arn: string): Promise<Task> =>
     (await ecs.send(new DescribeTasksCommand({ cluster: "dep", tasks: [arn] }))).tasks![0]!;
@@ -146,6 +153,32 @@ describe("dependsOn on the docker runtime (Podman)", { timeout: 300_000 }, () =>
     const app = task.containers!.find((c) => c.name === "app")!;
     assert.equal(app.exitCode, 143);
     assert.equal(task.containers!.find((c) => c.name === "migrate")!.exitCode, 3);
+  });
+
+  it("awsvpc: an essential app behind an init container starts after it and serves on its port", async () => {
+    const arn = await start(
+      "fargate-init",
+      [
+        {
+          name: "app",
+          ...sh("echo served > /index.html; /bin/busybox httpd -f -p 8080 -h /"),
+          portMappings: [{ containerPort: 8080 }],
+          dependsOn: [{ containerName: "init", condition: "SUCCESS" }],
+        },
+        { name: "init", ...sh("sleep 1; exit 0"), essential: false },
+      ],
+      true,
+    );
+    await waitUntilTasksRunning({ client: ecs, ...waitFor(120) }, { cluster: "dep", tasks: [arn] });
+    const init = await engineState(arn, "init");
+    const app = await engineState(arn, "app");
+    assert.equal(init.exitCode, 0);
+    assert.equal(init.status, "exited", "init ran once and was not started again with app");
+    assert.ok(app.startedAt >= init.finishedAt, "app started only after init finished");
+    const task = await describeTask(arn);
+    const port = task.containers!.find((c) => c.name === "app")!.networkBindings![0]!.hostPort!;
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), "served\n");
+    await stop(arn);
   });
 
   it("HEALTHY: the dependent starts once its dependency's health check passes", async () => {

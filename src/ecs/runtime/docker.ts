@@ -295,7 +295,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
     state.phase = "STARTING";
     const existing = await containersOf(task.taskArn);
     let netOwner: string | undefined;
-    for (const [i, c] of defs.entries()) {
+    // the network owner first: the others join its namespace (awsvpc)
+    const owner = networkOwner(defs);
+    for (const c of defs.filter((d) => d === owner).concat(defs.filter((d) => d !== owner))) {
+      const i = defs.indexOf(c);
       let info = existing.find((x) => x.Config.Labels["com.amazonaws.ecs.container-name"] === c.name);
       if (!info) {
         const name = `ecs-${spec.clusterName}-${task.taskId.slice(0, 12)}-${c.name}`.replace(
@@ -320,8 +323,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
         }
         info = await api.json<ContainerInfo>("GET", `${API}/containers/${created.Id}/json`);
       }
-      netOwner ??= info.Id;
-      // a container with dependencies waits, created, until observe finds them met (startWhenReady)
+      if (c === owner) netOwner = info.Id;
+      // a container with dependencies waits, created, until an observation finds them met (resolveDependencies)
       if (!info.State.Running && info.State.Status === "created" && !c.dependsOn?.length) {
         const r = await api.call("POST", `${API}/containers/${info.Id}/start`);
         if (r.status >= 300 && r.status !== 304) {
@@ -481,7 +484,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
       if (failures.has(task.taskArn)) return this.observe(task, td, now);
       const containers = [...observed.values()].map(withGaveUp);
       const running = containers.some((c) => c.status === "RUNNING");
-      const owner = byName.get(defs[0]?.name);
+      const owner = byName.get((networkOwner(defs) ?? defs[0])?.name);
       const ip = owner ? ipOf(owner) : undefined;
       // the task runs once every container that can start has started: the last start is its own
       let startedAt: number | undefined;
@@ -511,9 +514,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions): TaskRuntime 
           const infos = await containersOf(task.taskArn);
           const defs = td.containerDefinitions as Json[];
           // dependents before their dependencies ("for container shutdown it is reversed"), and the network
-          // owner (first container) last
+          // owner last
           const order = dependencyOrder(defs).reverse();
-          if (td.networkMode === "awsvpc" && defs[0]) order.push(...order.splice(order.indexOf(defs[0]), 1));
+          const owner = networkOwner(defs);
+          if (td.networkMode === "awsvpc" && owner) order.push(...order.splice(order.indexOf(owner), 1));
           const rank = (i: ContainerInfo) =>
             order.findIndex((c) => c.name === i.Config.Labels["com.amazonaws.ecs.container-name"]);
           for (const info of infos.sort((a, b) => rank(a) - rank(b))) {
@@ -620,6 +624,17 @@ function observeContainer(info: ContainerInfo): ContainerObservation {
   const o: ContainerObservation = { name, status, healthStatus, runtimeId: info.Id, networkBindings };
   if (status === "STOPPED") o.exitCode = info.State.ExitCode;
   return o;
+}
+
+/**
+ * The container whose network namespace an awsvpc task's other containers join (the ECS agent uses a pause
+ * container; the twin uses one of the task's own): the first essential container without dependencies, as
+ * it starts at once and lives as long as the task. Podman starts a namespace's owner whenever a member
+ * starts, so a held-back or short-lived owner would break the start order or run again: without such a
+ * container (an essential app behind an init container), each container keeps its own network.
+ */
+function networkOwner(defs: Json[]): Json | undefined {
+  return defs.find((c) => !c.dependsOn?.length && c.essential !== false);
 }
 
 function ipOf(info: ContainerInfo): string | undefined {

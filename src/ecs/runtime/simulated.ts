@@ -260,6 +260,8 @@ function simulateStart(
         }
       }
     }
+    // once every container has started or given up, later events change nothing here
+    if ([...timelines.values()].every((tl) => tl.startAt !== undefined || tl.failAt !== undefined)) break;
     const events: number[] = [];
     for (const [name, tl] of timelines) {
       for (const at of [tl.startAt, tl.exitAt, tl.healthyAt, tl.unhealthyAt, tl.failAt]) {
