@@ -7,12 +7,15 @@ import { after, before, describe, it } from "node:test";
 import {
   ConflictException,
   CreateClusterCommand,
+  DescribeTasksCommand,
   ECSClient,
   InvalidParameterException,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  StopTaskCommand,
 } from "@aws-sdk/client-ecs";
+import type { Clock } from "../../src/core/clock.ts";
 import { clientConfig, tempDir, withTwin } from "../support/twin.ts";
 
 type LiveTwin = Awaited<ReturnType<typeof withTwin>>;
@@ -112,5 +115,77 @@ describe("RunTask clientToken (SDK v3, simulated runtime)", () => {
     assert.deepEqual(arns(again), arns(first));
     assert.equal((await live("tok")).length, before, "nothing started by the replay");
     await assert.rejects(runTask({ clientToken: "survives-restart", startedBy: "other" }), ConflictException);
+  });
+});
+
+describe("RunTask clientToken lifetime (a twin whose clock is moved)", () => {
+  // the twin's time runs `offset` ahead and each call signs with the same offset, so SigV4 agrees (a fresh
+  // client per call: the SDK resets its offset from the real time in a response's Date header)
+  let offset = 0;
+  const clock: Clock = { now: () => new Date(Date.now() + offset) };
+  let twin: LiveTwin;
+  // biome-ignore lint/suspicious/noExplicitAny: any ECS command
+  const call = async <T>(command: any): Promise<T> => {
+    const ecs = new ECSClient({ ...clientConfig(twin), systemClockOffset: offset });
+    try {
+      return (await ecs.send(command)) as T;
+    } finally {
+      ecs.destroy();
+    }
+  };
+  before(async () => {
+    twin = await withTwin({ clock, ecs: fast });
+    await call(new CreateClusterCommand({ clusterName: "ttl" }));
+    await call(
+      new RegisterTaskDefinitionCommand({
+        family: "job",
+        containerDefinitions: [{ name: "app", image: "example/app:1", memory: 64 }],
+      }),
+    );
+  });
+  after(async () => {
+    await twin.dispose();
+  });
+  const runTask = async (clientToken: string) =>
+    (
+      await call<{ tasks: { taskArn: string }[] }>(
+        new RunTaskCommand({ cluster: "ttl", taskDefinition: "job", clientToken }),
+      )
+    ).tasks.map((t) => t.taskArn);
+  const describe1 = async (arn: string) =>
+    (
+      await call<{ tasks: { lastStatus?: string }[] }>(
+        new DescribeTasksCommand({ cluster: "ttl", tasks: [arn] }),
+      )
+    ).tasks[0];
+  const until = async (what: string, ok: () => Promise<boolean>) => {
+    for (let i = 0; !(await ok()); i++) {
+      assert.ok(i < 500, what);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  it("a token is forgotten after 24 hours: the same call then starts new tasks", async () => {
+    const first = await runTask("daily");
+    offset += 23 * 3600_000;
+    assert.deepEqual(await runTask("daily"), first, "still known after 23 hours");
+    offset += 2 * 3600_000;
+    const later = await runTask("daily");
+    assert.equal(later.length, 1);
+    assert.notDeepEqual(later, first, "a new task after 25 hours");
+    assert.deepEqual(await runTask("daily"), later, "and the token now names the new call");
+  });
+
+  it("a token is forgotten once its tasks have been purged", async () => {
+    const first = await runTask("short-lived");
+    await call(new StopTaskCommand({ cluster: "ttl", task: first[0]! }));
+    await until("task stopped", async () => (await describe1(first[0]!))?.lastStatus === "STOPPED");
+    assert.deepEqual(await runTask("short-lived"), first, "a stopped task is still the answer");
+    // past stoppedTaskRetentionSeconds (1 h): the scheduler's next tick purges the task
+    offset += 2 * 3600_000;
+    await until("task purged", async () => (await describe1(first[0]!)) === undefined);
+    const again = await runTask("short-lived");
+    assert.equal(again.length, 1);
+    assert.notDeepEqual(again, first);
   });
 });
