@@ -50,7 +50,8 @@ describe("authentication", () => {
   });
 
   it("refuses a wrong password, a wrong user and a forged token with 401", async () => {
-    for (const pair of ["AWS:wrong", `admin:${f.password}`, `AWS:${f.password.slice(0, -2)}xx`]) {
+    const forged = `${f.password.slice(0, -2)}${f.password.endsWith("xx") ? "yy" : "xx"}`;
+    for (const pair of ["AWS:wrong", `admin:${f.password}`, `AWS:${forged}`]) {
       const r = await reg(f, "/v2/", { basic: Buffer.from(pair).toString("base64") });
       assert.equal(r.status, 401, pair.split(":")[0]);
     }
