@@ -1,15 +1,19 @@
 // `keyship preflight`: will this workflow's AWS calls be allowed? Checked step by step with the IAM
 // engine against the roles in a Terraform configuration or in the twin, before any deploy.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { RoleInventory } from "../client/audit/model.ts";
 import { inferHome, parseTrust, webIdentityStatements } from "../client/audit/trust-policy.ts";
-import { preflight } from "../client/preflight/preflight.ts";
+import { type PreflightReport, preflight, workspaceOf } from "../client/preflight/preflight.ts";
 import { formatPreflight } from "../client/preflight/report-format.ts";
+import { formatPreflightSarif } from "../client/preflight/sarif.ts";
+import { stepLines } from "../client/preflight/workflow.ts";
 import { misuse, parseCommand } from "./args.ts";
 import { loadInventory } from "./audit.ts";
 
 export const usage = `Usage: keyship preflight WORKFLOW.yml [--terraform DIR …] [--state DIR] [--repo OWNER/REPO]
-                        [--event EVENT] [--ref REF] [--job ID] [--workspace DIR] [--format table|json]
+                        [--event EVENT] [--ref REF] [--job ID] [--workspace DIR] [--format table|json|sarif]
 
 For each step of the workflow, the AWS calls it will make (configure-aws-credentials' AssumeRoleWithWebIdentity
 with the job's OIDC claims, amazon-ecr-login, docker push to ECR, amazon-ecs-deploy-task-definition's
@@ -26,9 +30,13 @@ Options:
   --job ID            check only this job
   --workspace DIR     the repository checkout (default: the directory above .github/workflows)
   --account ID        account for Terraform ARNs (default 123456789012)
-  --format table|json output (default table)
+  --format table|json|sarif
+                      output (default table; sarif is SARIF 2.1.0 for GitHub code scanning: a result per
+                      denied call or broken step at the step's line in the workflow, file paths relative
+                      to the repository that holds the workflow; upload it with
+                      github/codeql-action/upload-sarif in a step with if: always(), since a finding exits 1)
 
-Exit codes: 0 every call allowed, 1 a call would be denied (or a step cannot work), 2 usage error.
+Exit codes (every format): 0 every call allowed, 1 a call would be denied (or a step cannot work), 2 usage error.
 `;
 
 /** The repository a role's trust policy is written for, when the user did not say. */
@@ -40,6 +48,33 @@ function repoFromRoles(inv: RoleInventory): string | undefined {
     if (home.owner !== "your-org" && home.repo !== "your-repo") return `${home.owner}/${home.repo}`;
   }
   return undefined;
+}
+
+/**
+ * The repository the workflow is in, which code scanning resolves URIs against: the nearest directory
+ * above it holding .git, else (an export without git) the checkout preflight assumes.
+ */
+function repositoryRoot(workflowPath: string): string {
+  for (let dir = dirname(resolve(workflowPath)); dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, ".git"))) return dir;
+  }
+  return workspaceOf(workflowPath);
+}
+
+async function sarif(
+  report: PreflightReport,
+  workflowText: string,
+  inventory: RoleInventory,
+): Promise<string> {
+  const { VERSION } = await import("../main.ts");
+  return formatPreflightSarif(report, {
+    toolVersion: VERSION,
+    root: repositoryRoot(report.workflow),
+    cwd: process.cwd(),
+    stepLines: stepLines(workflowText),
+    roles: inventory.roles,
+    loadFindings: inventory.loadFindings,
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -62,11 +97,11 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const problems: string[] = [];
   if (positionals.length !== 1) problems.push("name one WORKFLOW.yml");
-  if (!["table", "json"].includes(values.format)) problems.push("--format must be table or json");
+  if (!["table", "json", "sarif"].includes(values.format))
+    problems.push("--format must be table, json or sarif");
   if (values.repo && !/^[^/\s]+\/[^/\s]+$/.test(values.repo)) problems.push("--repo must be OWNER/REPO");
   let state = values.state;
   if (!values.terraform?.length && !state) {
-    const { existsSync } = await import("node:fs");
     if (existsSync(".keyship")) state = ".keyship";
     else problems.push("name where the roles are: --terraform DIR or --state DIR");
   }
@@ -90,10 +125,15 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.job ? { job: values.job } : {}),
       ...(values.workspace ? { workspace: values.workspace } : {}),
     });
-    process.stdout.write(
-      values.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatPreflight(report),
-    );
-    for (const f of inventory.loadFindings) process.stdout.write(`warning: ${f.message}\n`);
+    if (values.format === "sarif") {
+      // The loading findings are results of the log: stdout stays one JSON document.
+      process.stdout.write(await sarif(report, workflowText, inventory));
+    } else {
+      process.stdout.write(
+        values.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatPreflight(report),
+      );
+      for (const f of inventory.loadFindings) process.stdout.write(`warning: ${f.message}\n`);
+    }
     return report.denied > 0 || report.problems > 0 ? 1 : 0;
   } catch (err) {
     process.stderr.write(`keyship preflight: ${(err as Error).message}\n`);

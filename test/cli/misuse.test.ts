@@ -81,7 +81,7 @@ const missing: [string[], string[], string][] = [
   [
     ["preflight"],
     ["a", "b", "--format", "x", "--state", "."],
-    "name one WORKFLOW.yml\n--format must be table or json",
+    "name one WORKFLOW.yml\n--format must be table, json or sarif",
   ],
   [["deploy"], ["--cluster", "c"], "keyship deploy: missing --service, --task-definition, --region"],
   [["diff"], ["--env", "bad"], 'keyship diff: --env wants NAME=VALUE, got "bad"'],

@@ -81,7 +81,8 @@ function defaultEvent(events: string[]): string {
   return events[0] ?? "push";
 }
 
-function workspaceOf(workflowPath: string): string {
+/** The repository checkout a workflow belongs to: the directory above .github/workflows. */
+export function workspaceOf(workflowPath: string): string {
   const abs = resolve(workflowPath);
   const dir = dirname(abs);
   return /[\\/]\.github[\\/]workflows$/.test(dir) ? resolve(dir, "..", "..") : dir;

@@ -1,7 +1,7 @@
 // A GitHub Actions workflow as preflight needs it: triggers, env, permissions, jobs and their steps,
 // parsed with the `yaml` package, plus the `${{ … }}` and shell-variable expansion of step inputs.
 // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax
-import { parse } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parse, parseDocument } from "yaml";
 
 export interface WorkflowStep {
   index: number;
@@ -113,6 +113,32 @@ export function parseWorkflow(text: string, file = "workflow"): Workflow {
     env: stringMap(doc.env),
     jobs,
   };
+}
+
+/**
+ * Job id → the 1-based line of each of its steps (the line of the step's first key), in the order and
+ * with the filtering of parseWorkflow, so `StepReport.index - 1` indexes it. Kept apart from
+ * parseWorkflow so the report and its JSON stay as they are; SARIF asks for lines.
+ */
+export function stepLines(text: string): Map<string, number[]> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const out = new Map<string, number[]>();
+  const jobs = doc.get("jobs");
+  if (!isMap(jobs)) return out;
+  for (const pair of jobs.items) {
+    const steps = isMap(pair.value) ? pair.value.get("steps") : undefined;
+    if (!isSeq(steps)) continue;
+    const starts: number[] = [];
+    for (const item of steps.items) {
+      // An alias stands where it is written; the step it names counts as a step, as in parseWorkflow.
+      const node = isAlias(item) ? item.resolve(doc) : item;
+      const range = isAlias(item) ? item.range : isMap(item) ? item.range : undefined;
+      if (isMap(node) && range) starts.push(lines.linePos(range[0]).line);
+    }
+    out.set(String(isScalar(pair.key) ? pair.key.value : pair.key), starts);
+  }
+  return out;
 }
 
 /** What `${{ … }}` expressions can see while preflight walks a job. */
