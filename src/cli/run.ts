@@ -10,7 +10,10 @@ export const usage = `Usage: keyship run WORKFLOW.yml [--state DIR] [--repo ORG/
 
 Runs a workflow's job(s) on this machine the way a GitHub-hosted runner would: contexts, env,
 permissions, \`\${{ }}\` expressions and if:, run: steps in bash with GITHUB_OUTPUT/ENV/PATH/STEP_SUMMARY,
-and built-in actions/checkout, aws-actions/configure-aws-credentials, amazon-ecr-login,
+jobs in the order their needs: give (a job whose needs failed is skipped unless its if: says always(),
+failure(), ...), job outputs as needs.<job>.outputs, strategy.matrix legs (include/exclude, fail-fast;
+legs and independent jobs run one at a time, whatever max-parallel says), and built-in
+actions/checkout, aws-actions/configure-aws-credentials, amazon-ecr-login,
 amazon-ecs-render-task-definition, amazon-ecs-deploy-task-definition and keyship's own action.
 
 AWS calls go to AWS_ENDPOINT_URL (a running twin: pass the --state DIR it runs on so the job's OIDC
@@ -21,13 +24,14 @@ A job without \`permissions: id-token: write\` gets no ACTIONS_ID_TOKEN_REQUEST_
   --repo ORG/REPO   the repository the job runs for (default example-org/sample-app)
   --event E         push, workflow_dispatch or pull_request (default: the workflow's first)
   --ref REF         default refs/heads/main (refs/pull/1/merge for pull_request)
-  --job NAME        run only this job
+  --job NAME        run only this job and the jobs it needs (directly or not), in order
   --secret K=V      a secret (repeatable)
   --state DIR       the twin's state dir (default .keyship)
   --region R        the in-process twin's region (default: the region the workflow's steps name,
                     e.g. configure-aws-credentials' aws-region, else AWS_REGION, else us-east-1)
 
-Exit codes: 0 the job succeeded, 1 a step failed, 2 usage error.
+Exit codes: 0 every job succeeded or was skipped, 1 a step failed, 2 usage error or an invalid workflow
+(a needs: naming an unknown job or making a cycle, a matrix without legs).
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -84,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`\nJob ${result.failure.job} failed at "${result.failure.step}".\n`);
       return 1;
     }
+    // A skipped job is listed with the successful ones, as it always was.
     process.stdout.write(`\nJob(s) ${result.jobs.map((j) => j.job).join(", ")} succeeded.\n`);
     return 0;
   } catch (err) {

@@ -29,8 +29,20 @@ export interface Job {
   environment?: string;
   if?: string | boolean;
   needs: string[];
+  /** `outputs:` expressions, evaluated once the job has run */
+  outputs: Record<string, string>;
+  /** `runs-on:` as written (a list or map as JSON); keyship runs every job here, it only evaluates it */
+  runsOn?: string;
+  strategy?: Strategy;
   steps: Step[];
   defaults?: { shell?: string; workingDirectory?: string };
+}
+
+/** `strategy:` as written; the matrix may hold expressions (`${{ fromJSON(needs.x.outputs.m) }}`). */
+export interface Strategy {
+  matrix: unknown;
+  failFast: boolean | string;
+  maxParallel?: number | string;
 }
 
 export interface Workflow {
@@ -111,6 +123,23 @@ function stringMap(raw: unknown, where: string): Record<string, string> {
   );
 }
 
+function parseStrategy(raw: unknown, where: string): Strategy | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== "object" || Array.isArray(raw))
+    throw new WorkflowError(`${where}.strategy must be a map`);
+  const s = raw as Record<string, unknown>;
+  if (s.matrix === undefined) throw new WorkflowError(`${where}.strategy: a strategy needs a matrix`);
+  const failFast = s["fail-fast"] ?? true;
+  const maxParallel = s["max-parallel"];
+  return {
+    matrix: s.matrix,
+    failFast: typeof failFast === "boolean" ? failFast : String(failFast),
+    ...(maxParallel === undefined
+      ? {}
+      : { maxParallel: typeof maxParallel === "number" ? maxParallel : String(maxParallel) }),
+  };
+}
+
 export function parseWorkflow(text: string, path: string): Workflow {
   let doc: Record<string, unknown>;
   try {
@@ -156,6 +185,14 @@ export function parseWorkflow(text: string, path: string): Workflow {
             : undefined,
       if: j.if as string | boolean | undefined,
       needs: j.needs === undefined ? [] : Array.isArray(j.needs) ? j.needs.map(String) : [String(j.needs)],
+      outputs: stringMap(j.outputs, `${where}.outputs`),
+      runsOn:
+        j["runs-on"] === undefined
+          ? undefined
+          : typeof j["runs-on"] === "object"
+            ? JSON.stringify(j["runs-on"])
+            : String(j["runs-on"]),
+      strategy: parseStrategy(j.strategy, where),
       defaults: { shell: defaultsRun.shell, workingDirectory: defaultsRun["working-directory"] },
       steps: stepsRaw.map((s, i) => {
         if (!s.uses && s.run === undefined)

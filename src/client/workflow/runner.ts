@@ -29,7 +29,17 @@ import { configureAwsCredentials } from "./actions/configure-aws-credentials.ts"
 import { keyshipActionMetadata, keyshipDeploy } from "./actions/keyship-deploy.ts";
 import { parseCommandFile, parsePathFile } from "./command-files.ts";
 import { type ContainerCli, detectContainerCli } from "./container-cli.ts";
-import { type EvalEnv, type ExprValue, evaluateCondition, interpolateText } from "./expression.ts";
+import {
+  type EvalEnv,
+  type ExprValue,
+  evaluateCondition,
+  interpolate,
+  interpolateText,
+  parseExpression,
+  usesStatusFunction,
+} from "./expression.ts";
+import { ancestors, jobOrder, withNeeds } from "./job-graph.ts";
+import { expandMatrix, legSuffix } from "./matrix.ts";
 import {
   canRequestIdToken,
   type Job,
@@ -93,10 +103,19 @@ export interface StepResult {
 }
 
 export interface JobResult {
+  /** the job's name as GitHub shows it: its id, or `build (1, a)` for a leg of its matrix */
   job: string;
-  status: "success" | "failure";
+  id: string;
+  /** skipped: by its if: or a needed job; cancelled: a matrix leg after another failed (fail-fast) */
+  status: "success" | "failure" | "skipped" | "cancelled";
   steps: StepResult[];
   summary: string;
+  /** `outputs:` as evaluated after the job, offered to dependents as needs.<id>.outputs */
+  outputs: Record<string, string>;
+  /** `runs-on:` evaluated (matrix values included) */
+  runsOn?: string;
+  /** a matrix leg's values */
+  matrix?: Record<string, ExprValue>;
 }
 
 export interface RunResult {
@@ -179,31 +198,163 @@ export async function runWorkflow(opts: RunOptions): Promise<RunResult> {
     );
   }
   const ref = opts.ref ?? (event === "pull_request" ? "refs/pull/1/merge" : "refs/heads/main");
-  const jobs = opts.job ? wf.jobs.filter((j) => j.id === opts.job || j.name === opts.job) : wf.jobs;
-  if (!jobs.length)
-    throw new WorkflowError(
-      `No job named ${opts.job} in ${opts.workflowPath} (jobs: ${wf.jobs.map((j) => j.id).join(", ")})`,
-    );
-  const results: JobResult[] = [];
-  for (const job of jobs) {
-    const r = await runJob(wf, job, {
-      ...opts,
-      event,
-      ref,
-      repoDir,
-      workflowPath: relative(repoDir, workflowFile),
-    });
-    results.push(r);
-    if (r.status === "failure") {
-      const failed = r.steps.find((s) => s.outcome === "failure");
-      return {
-        status: "failure",
-        jobs: results,
-        failure: { job: job.id, step: failed?.name ?? "", error: failed?.error ?? "" },
-      };
-    }
+  const order = jobOrder(wf);
+  let jobs = order;
+  if (opts.job) {
+    const target = wf.jobs.find((j) => j.id === opts.job || j.name === opts.job);
+    if (!target)
+      throw new WorkflowError(
+        `No job named ${opts.job} in ${opts.workflowPath} (jobs: ${wf.jobs.map((j) => j.id).join(", ")})`,
+      );
+    jobs = withNeeds(order, target);
   }
-  return { status: "success", jobs: results };
+  const o = { ...opts, event, ref, repoDir, workflowPath: relative(repoDir, workflowFile) };
+  const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const results: JobResult[] = [];
+  const finished = new Map<string, { result: JobConclusion; outputs: Record<string, string> }>();
+  for (const job of jobs) {
+    const needs: Record<string, ExprValue> = Object.fromEntries(
+      job.needs.map((n) => [n, { result: finished.get(n)!.result, outputs: finished.get(n)!.outputs }]),
+    );
+    const status = needsStatus(job, ancestors(order, job), finished);
+    const label = job.id;
+    if (status !== "success" && !mayRunAfter(job.if)) {
+      const why = job.needs.filter((n) => finished.get(n)!.result !== "success");
+      log(`Job ${label} skipped (needs: ${why.map((n) => `${n} ${finished.get(n)!.result}`).join(", ")})`);
+      results.push({ job: label, id: job.id, status: "skipped", steps: [], summary: "", outputs: {} });
+      finished.set(job.id, { result: "skipped", outputs: {} });
+      continue;
+    }
+    const legs = job.strategy ? planLegs(job, o, needs) : [{ label, matrix: {}, strategy: singleStrategy }];
+    const legResults: JobResult[] = [];
+    let failedLeg: string | undefined;
+    for (const leg of legs) {
+      if (failedLeg) {
+        log(`Job ${leg.label} cancelled (fail-fast: ${failedLeg} failed)`);
+        legResults.push({
+          job: leg.label,
+          id: job.id,
+          status: "cancelled",
+          steps: [],
+          summary: "",
+          outputs: {},
+        });
+        continue;
+      }
+      const r = await runJob(wf, job, o, { ...leg, needs, needsStatus: status });
+      legResults.push(r);
+      // The job-level if reads no matrix values, so one skipped leg means a skipped job.
+      if (r.status === "skipped") break;
+      if (r.status === "failure" && leg.strategy["fail-fast"] === true) failedLeg = leg.label;
+    }
+    results.push(...legResults);
+    finished.set(job.id, {
+      result: legResults.some((r) => r.status === "failure")
+        ? "failure"
+        : legResults.every((r) => r.status === "skipped")
+          ? "skipped"
+          : "success",
+      // A matrix job's outputs are those of its legs, the last leg to set one winning.
+      outputs: Object.assign({}, ...legResults.map((r) => r.outputs)),
+    });
+  }
+  const failed = results.find((r) => r.status === "failure");
+  if (!failed) return { status: "success", jobs: results };
+  const step = failed.steps.find((s) => s.outcome === "failure");
+  return {
+    status: "failure",
+    jobs: results,
+    failure: { job: failed.job, step: step?.name ?? "", error: step?.error ?? "" },
+  };
+}
+
+type JobConclusion = "success" | "failure" | "skipped";
+
+/**
+ * The status the job's `if:` status functions see: failure() when any job it needs, directly or not, failed
+ * (as GitHub documents for chains of jobs); success() only when every job it needs directly succeeded.
+ */
+function needsStatus(
+  job: Job,
+  before: Set<string>,
+  finished: Map<string, { result: JobConclusion }>,
+): "success" | "failure" | "skipped" {
+  if ([...before].some((id) => finished.get(id)?.result === "failure")) return "failure";
+  return job.needs.every((n) => finished.get(n)?.result === "success") ? "success" : "skipped";
+}
+
+/** Whether a job `if:` can hold after a needed job failed or was skipped: only with a status function. */
+function mayRunAfter(condition: string | boolean | undefined): boolean {
+  if (typeof condition !== "string") return false;
+  const text = condition.trim().replace(/^\$\{\{([\s\S]*)\}\}$/, "$1");
+  try {
+    return usesStatusFunction(parseExpression(text));
+  } catch {
+    return true; // runJob reports the broken condition
+  }
+}
+
+/** One run of a job: the whole job, or one leg of its matrix. */
+interface Leg {
+  /** the name GitHub shows: the job's id, or `build (1, a)` for a matrix leg */
+  label: string;
+  matrix: Record<string, ExprValue>;
+  strategy: Record<string, ExprValue>;
+}
+
+const singleStrategy = { "fail-fast": true, "job-index": 0, "job-total": 1, "max-parallel": 1 };
+
+/**
+ * The legs of a matrix job. keyship runs legs one after another whatever max-parallel says (the strategy
+ * context still reports it); with fail-fast a failed leg cancels the legs not yet run.
+ */
+function planLegs(
+  job: Job,
+  o: RunOptions & { event: string; ref: string; workflowPath: string },
+  needs: Record<string, ExprValue>,
+): Leg[] {
+  const strategy = job.strategy!;
+  // What jobs.<id>.strategy and jobs.<id>.name may read (https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#context-availability).
+  const contexts: Record<string, ExprValue> = {
+    github: {
+      event_name: o.event,
+      ref: o.ref,
+      repository: o.repository,
+      repository_owner: o.repository.split("/")[0] ?? "",
+      job: job.id,
+    },
+    needs,
+    vars: {},
+    inputs: {},
+  };
+  const where = `${o.workflowPath}: jobs.${job.id}`;
+  const combos = expandMatrix(strategy.matrix, (t) => interpolate(t, { contexts }), where);
+  const failFast =
+    typeof strategy.failFast === "boolean"
+      ? strategy.failFast
+      : interpolateText(strategy.failFast, { contexts }) === "true";
+  const maxParallel =
+    strategy.maxParallel === undefined
+      ? combos.length
+      : Number(
+          typeof strategy.maxParallel === "number"
+            ? strategy.maxParallel
+            : interpolateText(strategy.maxParallel, { contexts }),
+        );
+  return combos.map((matrix, i) => {
+    const legStrategy = {
+      "fail-fast": failFast,
+      "job-index": i,
+      "job-total": combos.length,
+      "max-parallel": maxParallel,
+    };
+    const name = job.name ?? job.id;
+    // A name that reads the matrix is the leg's whole name; any other gets the leg's values appended.
+    const label = /\$\{\{[^}]*\bmatrix\b/.test(name)
+      ? interpolateText(name, { contexts: { ...contexts, matrix, strategy: legStrategy } })
+      : `${interpolateText(name, { contexts: { ...contexts, matrix, strategy: legStrategy } })} ${legSuffix(matrix)}`;
+    return { label, matrix, strategy: legStrategy };
+  });
 }
 
 function inferRepoDir(workflowFile: string): string {
@@ -215,6 +366,7 @@ async function runJob(
   wf: Workflow,
   job: Job,
   o: RunOptions & { event: string; ref: string; repoDir: string },
+  leg: Leg & { needs: Record<string, ExprValue>; needsStatus: string },
 ): Promise<JobResult> {
   const log = o.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const masks: string[] = [];
@@ -331,9 +483,9 @@ async function runJob(
         job: { status: jobStatus },
         vars: {},
         inputs: {},
-        matrix: {},
-        needs: {},
-        strategy: {},
+        matrix: leg.matrix,
+        needs: leg.needs,
+        strategy: leg.strategy,
       },
       jobStatus,
       workspace,
@@ -353,7 +505,7 @@ async function runJob(
       o.containerCli === undefined ? await detectContainerCli(runnerTemp) : (o.containerCli ?? undefined);
     if (cli?.shimDir) extraPaths.push(cli.shimDir);
     say(
-      `Job ${job.id}${job.environment ? ` (environment: ${job.environment})` : ""} for ${o.repository}, ${o.event} on ${o.ref}`,
+      `Job ${leg.label}${job.environment ? ` (environment: ${job.environment})` : ""} for ${o.repository}, ${o.event} on ${o.ref}`,
     );
     say(
       `  id-token: ${wantsToken ? "write (the job can request an OIDC token)" : "not granted (ACTIONS_ID_TOKEN_REQUEST_* are not set)"}`,
@@ -361,11 +513,17 @@ async function runJob(
     say(`  containers: ${cli ? (cli.kind === "podman" ? "podman (as docker)" : "docker") : "none found"}`);
     await o.prepareWorkspace?.(workspace);
 
-    // job-level if
-    if (job.if !== undefined && !evaluateCondition(job.if, contexts({ ...workflowEnv, ...jobEnvValues }))) {
-      say(`Job ${job.id} skipped (if: ${String(job.if)})`);
-      return { job: job.id, status: "success", steps: [], summary };
+    // job-level if: its status functions answer for the jobs it needs
+    const jobContexts = () => contexts({ ...workflowEnv, ...jobEnvValues });
+    if (
+      job.if !== undefined &&
+      !evaluateCondition(job.if, { ...jobContexts(), jobStatus: leg.needsStatus })
+    ) {
+      say(`Job ${leg.label} skipped (if: ${String(job.if)})`);
+      return { job: leg.label, id: job.id, status: "skipped", steps: [], summary, outputs: {} };
     }
+    // Only evaluated (matrix values may pick the runner): every job runs on this machine.
+    const runsOn = job.runsOn === undefined ? undefined : interpolateText(job.runsOn, jobContexts());
 
     const results: StepResult[] = [];
     for (const step of job.steps) {
@@ -517,7 +675,33 @@ async function runJob(
         durationMs: Date.now() - started,
       });
     }
-    return { job: job.id, status: jobStatus === "success" ? "success" : "failure", steps: results, summary };
+    // Outputs are evaluated once the steps are done; like GitHub, an empty one is not set and one holding a
+    // secret is withheld.
+    const outputs: Record<string, string> = {};
+    for (const [k, expr] of Object.entries(job.outputs)) {
+      let value: string;
+      try {
+        value = interpolateText(expr, jobContexts());
+      } catch (err) {
+        // The steps have run: a broken output expression costs the output, not the job's result.
+        say(`  warning: output '${k}': ${(err as Error).message}`);
+        continue;
+      }
+      if (!value) continue;
+      if (masks.some((m) => m && value.includes(m)))
+        say(`  warning: Skip output '${k}' since it may contain secret.`);
+      else outputs[k] = value;
+    }
+    return {
+      job: leg.label,
+      id: job.id,
+      status: jobStatus === "success" ? "success" : "failure",
+      steps: results,
+      summary,
+      outputs,
+      ...(runsOn === undefined ? {} : { runsOn }),
+      ...(job.strategy ? { matrix: leg.matrix } : {}),
+    };
   } finally {
     if (!o.keepTemp) await rm(root, { recursive: true, force: true }).catch(() => {});
   }
