@@ -21,14 +21,13 @@ import {
 import {
   assertKnown,
   createPlan,
-  decodePolicy,
+  inlinePolicyPlan,
   noChange,
   type ResourceContext,
   type ResourcePlan,
   type ResourceType,
   readLive,
   required,
-  samePolicy,
   show,
   str,
   strings,
@@ -162,23 +161,18 @@ export const groupPolicy: ResourceType = {
     );
     const current = found?.PolicyDocument;
     if (!found && !(await groupAvailable(ctx, groupName))) return deferredFor("group", groupName, attrs);
-    if (current !== undefined && samePolicy(current, document)) return noChange(attrs);
-    return {
-      action: current === undefined ? "create" : "update",
-      changes: [
-        current === undefined
-          ? `+ policy ${show(name)} on group ${show(groupName)}`
-          : `~ policy: ${show(decodePolicy(current))} → ${show(document)}`,
-      ],
+    return inlinePolicyPlan({
+      args,
       attrs,
-      apply: async () => {
-        assertKnown(args);
-        await ctx.clients.iam.send(
+      owner: `group ${show(groupName)}`,
+      name,
+      document,
+      current,
+      put: () =>
+        ctx.clients.iam.send(
           new PutGroupPolicyCommand({ GroupName: groupName, PolicyName: name, PolicyDocument: document }),
-        );
-        return attrs;
-      },
-    };
+        ),
+    });
   },
 };
 

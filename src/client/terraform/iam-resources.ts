@@ -37,6 +37,7 @@ import {
   blocks,
   createPlan,
   decodePolicy,
+  inlinePolicyPlan,
   noChange,
   num,
   type ResourceContext,
@@ -368,23 +369,18 @@ export const rolePolicy: ResourceType = {
       !(await roleExists(ctx.clients.iam, role))
     )
       return deferredForRole(role, attrs);
-    if (current !== undefined && samePolicy(current, document)) return noChange(attrs);
-    return {
-      action: current === undefined ? "create" : "update",
-      changes: [
-        current === undefined
-          ? `+ policy ${show(name)} on role ${show(role)}`
-          : `~ policy: ${show(decodePolicy(current))} → ${show(document)}`,
-      ],
+    return inlinePolicyPlan({
+      args,
       attrs,
-      apply: async () => {
-        assertKnown(args);
-        await ctx.clients.iam.send(
+      owner: `role ${show(role)}`,
+      name,
+      document,
+      current,
+      put: () =>
+        ctx.clients.iam.send(
           new PutRolePolicyCommand({ RoleName: role, PolicyName: name, PolicyDocument: document }),
-        );
-        return attrs;
-      },
-    };
+        ),
+    });
   },
 };
 

@@ -177,3 +177,36 @@ export async function readLive<T>(read: () => Promise<T>, ...notFound: string[])
 export function noChange(attrs: Record<string, Value>): ResourcePlan {
   return { action: "no-op", changes: [], attrs, apply: async () => attrs };
 }
+
+/**
+ * An inline policy (aws_iam_role_policy, aws_iam_group_policy) against the live one: nothing when they say
+ * the same, otherwise a create or update that puts the document.
+ */
+export function inlinePolicyPlan(p: {
+  args: Record<string, Value>;
+  attrs: Record<string, Value>;
+  /** "role" or "group", and its name, for the plan's wording */
+  owner: string;
+  name: string;
+  document: string;
+  /** the live document, undefined when there is none */
+  current: string | undefined;
+  put: () => Promise<unknown>;
+}): ResourcePlan {
+  const { args, attrs, current } = p;
+  if (current !== undefined && samePolicy(current, p.document)) return noChange(attrs);
+  return {
+    action: current === undefined ? "create" : "update",
+    changes: [
+      current === undefined
+        ? `+ policy ${show(p.name)} on ${p.owner}`
+        : `~ policy: ${show(decodePolicy(current))} → ${show(p.document)}`,
+    ],
+    attrs,
+    apply: async () => {
+      assertKnown(args);
+      await p.put();
+      return attrs;
+    },
+  };
+}
