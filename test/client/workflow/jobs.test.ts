@@ -1,28 +1,8 @@
 // Multi-job workflows through the local runner: needs order, job outputs as needs.<job>.outputs, results,
 // jobs skipped after a failure unless their if: says otherwise, invalid graphs, and --job with its needs.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import { runWorkflow } from "../../../src/client/workflow/runner.ts";
-
-async function run(workflow: string, extra: Partial<Parameters<typeof runWorkflow>[0]> = {}) {
-  const repo = await mkdtemp(join(tmpdir(), "keyship-repo-"));
-  await mkdir(join(repo, ".github", "workflows"), { recursive: true });
-  const path = join(repo, ".github", "workflows", "w.yml");
-  await writeFile(path, workflow);
-  const lines: string[] = [];
-  const result = await runWorkflow({
-    workflowPath: path,
-    repository: "example-org/sample-app",
-    stateDir: await mkdtemp(join(tmpdir(), "keyship-state-")),
-    containerCli: null,
-    log: (l) => lines.push(l),
-    ...extra,
-  });
-  return { result, log: lines.join("\n") };
-}
+import { runLocal as run } from "./local-run.ts";
 
 // Written out of order on purpose: the file lists the last job first.
 const chain = `

@@ -2,35 +2,14 @@
 // (https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/running-variations-of-jobs-in-a-workflow),
 // and matrix jobs through the local runner: legs, names, the matrix and strategy contexts, fail-fast, outputs.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { interpolate } from "../../../src/client/workflow/expression.ts";
 import { expandMatrix } from "../../../src/client/workflow/matrix.ts";
-import { runWorkflow } from "../../../src/client/workflow/runner.ts";
+import { runLocal as run } from "./local-run.ts";
 
 const expand = (yaml: string, contexts = {}) =>
   expandMatrix(parse(yaml), (t) => interpolate(t, { contexts }), "w.yml: jobs.j");
-
-async function run(workflow: string, extra: Partial<Parameters<typeof runWorkflow>[0]> = {}) {
-  const repo = await mkdtemp(join(tmpdir(), "keyship-repo-"));
-  await mkdir(join(repo, ".github", "workflows"), { recursive: true });
-  await writeFile(join(repo, "hello.txt"), "hi\n");
-  const path = join(repo, ".github", "workflows", "w.yml");
-  await writeFile(path, workflow);
-  const lines: string[] = [];
-  const result = await runWorkflow({
-    workflowPath: path,
-    repository: "example-org/sample-app",
-    stateDir: await mkdtemp(join(tmpdir(), "keyship-state-")),
-    containerCli: null,
-    log: (l) => lines.push(l),
-    ...extra,
-  });
-  return { result, log: lines.join("\n") };
-}
 
 test("the product of the vectors, in the order the keys are written", () => {
   assert.deepEqual(expand("version: [10, 12, 14]\nos: [ubuntu-latest, windows-latest]"), [

@@ -1,34 +1,8 @@
 // The local runner on workflows that need no AWS: contexts, env layering, command files, if:, masks,
 // permissions → request-token variables, unknown actions.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import { runWorkflow } from "../../../src/client/workflow/runner.ts";
-
-async function repoWith(workflow: string): Promise<{ repo: string; path: string; state: string }> {
-  const repo = await mkdtemp(join(tmpdir(), "keyship-repo-"));
-  await mkdir(join(repo, ".github", "workflows"), { recursive: true });
-  await writeFile(join(repo, "hello.txt"), "hi from the repository\n");
-  const path = join(repo, ".github", "workflows", "w.yml");
-  await writeFile(path, workflow);
-  return { repo, path, state: await mkdtemp(join(tmpdir(), "keyship-state-")) };
-}
-
-async function run(workflow: string, extra: Partial<Parameters<typeof runWorkflow>[0]> = {}) {
-  const { path, state } = await repoWith(workflow);
-  const lines: string[] = [];
-  const result = await runWorkflow({
-    workflowPath: path,
-    repository: "example-org/sample-app",
-    stateDir: state,
-    containerCli: null,
-    log: (l) => lines.push(l),
-    ...extra,
-  });
-  return { result, log: lines.join("\n") };
-}
+import { runLocal as run } from "./local-run.ts";
 
 test("env layers, step outputs, GITHUB_ENV and GITHUB_PATH, if: and the github context", async () => {
   const { result, log } = await run(`
