@@ -1,28 +1,11 @@
 // The commands' --help and misuse contract, through the real executable: usage on stdout with exit 0,
 // the message then the usage on stderr with exit 2 (scripts outside keyship rely on both).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
-
-const keyship = join(import.meta.dirname, "../../bin/keyship");
-
-/** Runs keyship with no AWS settings inherited; never throws on a non-zero exit. */
-async function keyshipRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [keyship, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== "number") throw err;
-    return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+import { keyship as keyshipRun } from "../support/cli.ts";
 
 const noOperands = "Unexpected argument 'extra'. This command does not take positional arguments";
 

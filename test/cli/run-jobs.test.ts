@@ -1,14 +1,11 @@
 // `keyship run` on multi-job workflows through the real executable: --job with the jobs it needs, the final
 // line naming matrix legs as GitHub shows them, and an invalid needs graph as a usage error (exit 2).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
-
-const keyship = join(import.meta.dirname, "../../bin/keyship");
+import { keyship } from "../support/cli.ts";
 
 async function cli(
   workflow: string,
@@ -19,18 +16,7 @@ async function cli(
   const path = join(repo, ".github/workflows/w.yml");
   await writeFile(path, workflow);
   const state = await mkdtemp(join(tmpdir(), "keyship-run-state-"));
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [keyship, "run", path, "--state", state, ...args],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== "number") throw err;
-    return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
+  return keyship(["run", path, "--state", state, ...args]);
 }
 
 const workflow = `

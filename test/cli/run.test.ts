@@ -1,29 +1,14 @@
 // `keyship run` through the real executable on a state dir (no AWS_ENDPOINT_URL): the in-process twin starts in
 // the region the workflow names, so the article's ap-northeast-1 ECR login works against its registry.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
 import { parseWorkflow, workflowRegion } from "../../src/client/workflow/model.ts";
+import { keyship as cli } from "../support/cli.ts";
 
-const keyship = join(import.meta.dirname, "../../bin/keyship");
 const seed = join(import.meta.dirname, "../../examples/seed-scenario/terraform");
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [keyship, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== "number") throw err;
-    return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 test("workflowRegion: a literal region from the steps, then env; expressions are not regions", () => {
   const wf = (steps: string, env = "") =>
