@@ -24,6 +24,7 @@ import {
   timingSafeEqual,
 } from "node:crypto";
 import { randomBytesPooled } from "../core/random.ts";
+import { sameEntries, sameStrings } from "../core/same.ts";
 import type { RoleSession } from "../core/service.ts";
 import type { Store } from "../store/sqlite.ts";
 
@@ -236,28 +237,14 @@ function sameLasting(a: RoleSession, b: RoleSession): boolean {
     a.sourceIdentity === b.sourceIdentity &&
     a.chained === b.chained &&
     a.via === b.via &&
-    sameList(a.policyArns, b.policyArns) &&
-    sameList(a.transitiveTagKeys, b.transitiveTagKeys) &&
-    sameTags(a.tags, b.tags) &&
+    sameStrings(a.policyArns, b.policyArns) &&
+    sameStrings(a.transitiveTagKeys, b.transitiveTagKeys) &&
+    sameEntries(a.tags, b.tags) &&
     a.webIdentity?.provider === b.webIdentity?.provider &&
     a.webIdentity?.subject === b.webIdentity?.subject &&
     a.webIdentity?.audience === b.webIdentity?.audience &&
     (a.webIdentity === undefined) === (b.webIdentity === undefined)
   );
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  for (const _ in b) n--;
-  return n === 0;
 }
 
 /** The part of a session that does not change from one issue to the next (JSON, for sealing and reuse). */

@@ -4,6 +4,7 @@
 // the engine is a pure function of principal, action, resource, resource account and the values of
 // the keys the policy reads, so the answer cannot differ. A role object lives until the next IAM write
 // (the IAM read cache), so a changed trust policy is a new role and starts with nothing reused.
+import { sameEntries } from "../core/same.ts";
 import { CLOCK_KEYS, contextKeysRead, withKeyValues } from "../iam/context-keys.ts";
 import { AllowedHead, type DecisionLog, decidedBy } from "../iam/decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy } from "../iam/evaluate.ts";
@@ -158,27 +159,6 @@ export function createTrustJudge(decisions?: Pick<DecisionLog, "record" | "recor
 /** Whether the reused decision's log head says what this call's record would (same facts, same claims). */
 function sameHead(known: Reused, log: TrustLogEntry): boolean {
   if (known.head.operation !== log.operation || known.head.principal !== log.principal) return false;
-  if (!shallowSame(known.extra, log.extra) || !shallowSame(known.facts, log.facts)) return false;
+  if (!sameEntries(known.extra, log.extra) || !sameEntries(known.facts, log.facts)) return false;
   return true;
-}
-
-function shallowSame(
-  a: Record<string, unknown> | undefined,
-  b: Record<string, unknown> | undefined,
-): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  let n = 0;
-  for (const k in a) {
-    const x = a[k];
-    const y = b[k];
-    if (
-      x !== y &&
-      !(Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => v === y[i]))
-    )
-      return false;
-    n++;
-  }
-  for (const _ in b) n--;
-  return n === 0;
 }
