@@ -5,7 +5,7 @@ import type { AuthzCheck, Principal } from "../core/service.ts";
 import { AccessDenied } from "../http/aws-error.ts";
 import type { CallInfo } from "../http/serve.ts";
 import { accessDeniedMessage } from "./access-denied.ts";
-import { CLOCK_KEYS, contextKeysRead, withKeyValues } from "./context-keys.ts";
+import { reuseKeys, withKeyValues } from "./context-keys.ts";
 import { AllowedHead, type DecisionLog, decidedBy } from "./decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy, type PolicySet } from "./evaluate.ts";
 import { explainText } from "./explain.ts";
@@ -72,18 +72,14 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     const principalContext = principalGlobalContext(principal);
     const principalLower = new Map<string, string | string[]>();
     for (const [k, v] of Object.entries(principalContext)) principalLower.set(k.toLowerCase(), v);
-    const read = new Set<string>();
     const all = [...policies.identity, ...(policies.permissionsBoundary ?? [])];
     if (policies.session) all.push(policies.session);
-    for (const p of all as NamedPolicy[])
-      for (const k of contextKeysRead(parsePolicy(p.document))) read.add(k);
-    const clocked = [...read].some((k) => CLOCK_KEYS.has(k));
     const plan: Plan = {
       generation: generation ?? -1,
       policies,
       principalContext,
       principalLower,
-      keysRead: clocked ? null : [...read].sort(),
+      keysRead: reuseKeys((all as NamedPolicy[]).map((p) => parsePolicy(p.document))),
       allowed: new Map(),
       allowedByResource: new Map(),
       size: 0,

@@ -24,7 +24,18 @@ export function contextKeysRead(policy: ParsedPolicy): Set<string> {
 }
 
 /** Keys whose value changes every second: a decision that reads them is never reused. */
-export const CLOCK_KEYS: ReadonlySet<string> = new Set(["aws:currenttime", "aws:epochtime"]);
+const CLOCK_KEYS: ReadonlySet<string> = new Set(["aws:currenttime", "aws:epochtime"]);
+
+/**
+ * What a reused decision must be keyed on, for policies (already parsed) that decide together: the keys
+ * they read, sorted; null when they read the clock, so that no decision of theirs may be reused.
+ */
+export function reuseKeys(policies: Iterable<ParsedPolicy>): string[] | null {
+  const read = new Set<string>();
+  for (const p of policies) for (const k of contextKeysRead(p)) read.add(k);
+  for (const k of read) if (CLOCK_KEYS.has(k)) return null;
+  return [...read].sort();
+}
 
 /**
  * Extends a decision key with the values a request gives the keys a policy reads (lower-cased names),

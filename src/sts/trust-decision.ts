@@ -5,7 +5,7 @@
 // the keys the policy reads, so the answer cannot differ. A role object lives until the next IAM write
 // (the IAM read cache), so a changed trust policy is a new role and starts with nothing reused.
 import { sameEntries } from "../core/same.ts";
-import { CLOCK_KEYS, contextKeysRead, withKeyValues } from "../iam/context-keys.ts";
+import { reuseKeys, withKeyValues } from "../iam/context-keys.ts";
 import { AllowedHead, type DecisionLog, decidedBy } from "../iam/decisions.ts";
 import { type EvalRequest, type EvalResult, evaluate, type NamedPolicy } from "../iam/evaluate.ts";
 import type { IamRole } from "../iam/model.ts";
@@ -59,8 +59,7 @@ export function createTrustJudge(decisions?: Pick<DecisionLog, "record" | "recor
   function planOf(role: IamRole): RolePlan {
     let plan = plans.get(role);
     if (plan === undefined) {
-      const read = [...contextKeysRead(parsePolicy(role.AssumeRolePolicyDocument))];
-      plan = { keysRead: read.some((k) => CLOCK_KEYS.has(k)) ? null : read.sort(), allowed: new Map() };
+      plan = { keysRead: reuseKeys([parsePolicy(role.AssumeRolePolicyDocument)]), allowed: new Map() };
       plans.set(role, plan);
     }
     return plan;
