@@ -15,7 +15,7 @@ import {
   waitUntilServicesStable,
 } from "@aws-sdk/client-ecs";
 import { readAdmin } from "../support/admin.ts";
-import { spawnTwin, tempDir } from "../support/twin.ts";
+import { killHard, spawnTwin, tempDir } from "../support/twin.ts";
 
 const client = (url: string, keys: { accessKeyId: string; secretAccessKey: string }) =>
   new ECSClient({ endpoint: url, region: "us-east-1", credentials: keys, maxAttempts: 1 });
@@ -66,8 +66,7 @@ describe("ECS durability", { timeout: 120_000 }, () => {
     const mid = (await ecs.send(new DescribeServicesCommand({ cluster: "c", services: ["web"] })))
       .services![0]!;
     assert.equal(mid.deployments!.length, 2, "killed mid-deployment");
-    first.child.kill("SIGKILL");
-    await new Promise((r) => first.child.once("exit", r));
+    await killHard(first.child);
     ecs.destroy();
 
     const second = await spawnTwin(stateDir);

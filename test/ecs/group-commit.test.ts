@@ -17,7 +17,7 @@ import Database from "better-sqlite3";
 import { EcsStore } from "../../src/ecs/store.ts";
 import { openStore } from "../../src/store/sqlite.ts";
 import { readAdmin } from "../support/admin.ts";
-import { clientConfig, spawnTwin, tempDir, withTwin } from "../support/twin.ts";
+import { clientConfig, killHard, spawnTwin, tempDir, withTwin } from "../support/twin.ts";
 
 const definition = (family: string, image = "web:v1") => ({
   family,
@@ -164,9 +164,9 @@ describe("RegisterTaskDefinition under concurrency", { timeout: 120_000 }, () =>
         }
       });
       while (acknowledged.length < 200) await new Promise((r) => setTimeout(r, 5));
-      first.child.kill("SIGKILL");
+      const gone = killHard(first.child);
       await Promise.all(inFlight);
-      await new Promise((r) => (first.child.exitCode === null ? first.child.once("exit", r) : r(undefined)));
+      await gone;
       ecs.destroy();
 
       const second = await spawnTwin(stateDir);

@@ -34,7 +34,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { detectSocket } from "../../src/ecs/runtime/docker-api.ts";
 import { readAdmin } from "../support/admin.ts";
-import { clientConfig, spawnTwin, tempDir, withTwin } from "../support/twin.ts";
+import { clientConfig, killHard, spawnTwin, tempDir, withTwin } from "../support/twin.ts";
 
 const run = promisify(execFile);
 type LiveTwin = Awaited<ReturnType<typeof withTwin>>;
@@ -402,8 +402,7 @@ describe("a restarted twin adopts its containers (kill -9, docker runtime)", { t
     ]);
     ecs.destroy();
 
-    first.child.kill("SIGKILL");
-    await new Promise((r) => first.child.once("exit", r));
+    await killHard(first.child);
     assert.equal(
       await (await fetch(`http://127.0.0.1:${port}/`)).text(),
       "adopted\n",

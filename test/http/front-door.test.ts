@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { aws, cliEnv, clientConfig, spawnTwin, tempDir, withTwin } from "../support/twin.ts";
+import { aws, cliEnv, clientConfig, killHard, spawnTwin, tempDir, withTwin } from "../support/twin.ts";
 
 const trust = JSON.stringify({
   Version: "2012-10-17",
@@ -165,8 +165,7 @@ describe("durability", () => {
       const { admin } = await import("../support/admin.ts").then((m) => m.readAdmin(stateDir));
       const iam = new IAMClient(clientConfig({ url: first.url, admin }));
       await iam.send(new CreateRoleCommand({ RoleName: "survivor", AssumeRolePolicyDocument: trust }));
-      first.child.kill("SIGKILL");
-      await new Promise((r) => first.child.once("exit", r));
+      await killHard(first.child);
       const second = await spawnTwin(stateDir);
       try {
         const iam2 = new IAMClient(clientConfig({ url: second.url, admin }));

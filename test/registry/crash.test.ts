@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, it } from "node:test";
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
+import { killHard } from "../support/twin.ts";
 
 const children: ChildProcess[] = [];
 after(() => {
@@ -85,8 +86,7 @@ it("kill -9 during a streamed upload: nothing partial is visible; the session re
     if ((statSync(uploadFile, { throwIfNoEntry: false })?.size ?? 0) >= 3 * 1024 * 1024) break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  first.child.kill("SIGKILL");
-  await new Promise((r) => first.child.once("exit", r));
+  await killHard(first.child);
   req.destroy();
 
   const partial = statSync(uploadFile).size;

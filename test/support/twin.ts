@@ -127,3 +127,15 @@ export async function spawnTwin(
   });
   return { url, child };
 }
+
+/**
+ * Kills a child with SIGKILL and resolves once it has gone. A child killed by a signal keeps
+ * `exitCode` null (the signal is in `signalCode`), so both are read: waiting for an "exit" that was
+ * already emitted would leave the test pending with nothing to wake it.
+ */
+export function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const gone = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGKILL");
+  return gone;
+}
