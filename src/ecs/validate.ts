@@ -155,6 +155,11 @@ export function validateTaskDefinition(input: Json, accountId = "123456789012"):
   const essential = new Set(containers.filter((c) => c.essential !== false).map((c) => c.name));
   for (const c of containers) {
     for (const d of (c.dependsOn ?? []) as Json[]) {
+      // AWS's text, with its stray " + " (eagletmt/hako#99, dagster-io/dagster#6926)
+      if (!names.has(d.containerName)) {
+        problems.push(client(`Cannot depend on container + '${d.containerName}' because it does not exist`));
+        continue;
+      }
       if ((d.condition === "SUCCESS" || d.condition === "COMPLETE") && essential.has(d.containerName)) {
         problems.push(
           client(

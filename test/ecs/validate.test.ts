@@ -89,6 +89,14 @@ describe("validateTaskDefinition", () => {
       "A dependency container with SUCCESS or COMPLETE condition cannot be an essential container",
     ],
     [
+      "dependsOn a container the definition does not have",
+      {
+        family: "web",
+        containerDefinitions: [{ ...app, dependsOn: [{ containerName: "sidecar", condition: "START" }] }],
+      },
+      "Cannot depend on container + 'sidecar' because it does not exist",
+    ],
+    [
       "fargate ok with units",
       { family: "web", containerDefinitions: [app], ...fargate, cpu: "1 vCPU", memory: "2 GB" },
       undefined,
