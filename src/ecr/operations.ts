@@ -281,8 +281,10 @@ export function createEcrService(options: EcrApiOptions): Service {
         });
         return { repositories: out };
       }
+      // A listing is authorized once, on every repository of the registry (AWS's AccessDenied names
+      // `…:repository/*`), whether or not any exists; a grant on some repositories does not list them.
+      authorizeRepo(ctx, "DescribeRepositories", acct, "*", undefined);
       const all = state.listRepositories(acct, ctx.region);
-      for (const r of all) authorizeRepo(ctx, "DescribeRepositories", acct, r.name, r);
       const { slice, nextToken } = page(all, input, (r) => r.name);
       return { repositories: slice.map((r) => repoOut(r, ctx)), ...(nextToken ? { nextToken } : {}) };
     },

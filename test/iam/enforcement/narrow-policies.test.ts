@@ -114,6 +114,23 @@ describe("authorization in front of every call", () => {
     );
   });
 
+  test("listing every repository is authorized on repository/*, which a grant on one does not cover", async () => {
+    for (const region of ["us-east-1", "eu-west-1"]) {
+      // eu-west-1 holds no repository: the call is still checked, not answered with an empty list
+      const regional = new ECRClient({ ...clientConfig(twin, keys), region });
+      await assert.rejects(regional.send(new DescribeRepositoriesCommand({})), (e: Error) => {
+        assert.equal(e.name, "AccessDeniedException");
+        assert.equal(
+          e.message,
+          `User: arn:aws:iam::${account}:user/narrow is not authorized to perform: ecr:DescribeRepositories on resource: arn:aws:ecr:${region}:${account}:repository/* because no identity-based policy allows the ecr:DescribeRepositories action`,
+        );
+        return true;
+      });
+    }
+    const all = await new ECRClient(clientConfig(twin)).send(new DescribeRepositoriesCommand({}));
+    assert.deepEqual(all.repositories?.map((r) => r.repositoryName).sort(), ["other", "sample-app"]);
+  });
+
   test("the aws CLI sees the same denial", async () => {
     const r = await aws(["iam", "get-role", "--role-name", "other-role"], cliEnv(twin, keys));
     assert.notEqual(r.code, 0);
@@ -136,7 +153,9 @@ describe("authorization in front of every call", () => {
     assert.equal(getRole.decision, "implicitDeny");
     assert.equal(getRole.resource, `arn:aws:iam::${account}:role/other-role`);
     assert.match(getRole.explanation ?? "", /ReadAppRole/);
-    const deny = records.find((r) => r.action === "ecr:DescribeRepositories");
+    const deny = records.find(
+      (r) => r.action === "ecr:DescribeRepositories" && r.resource.endsWith(":repository/other"),
+    );
     assert.equal(deny?.decision, "explicitDeny");
     assert.match(deny?.explanation ?? "", /NeverOther/);
     // Allowed calls are logged too, without the costly explanation.
