@@ -56,7 +56,7 @@ function emitDocument(doc: unknown, write: (line: string) => void, options: Simu
 /**
  * Stream simulation. `input` yields text chunks or lines (e.g. from `readline` or a stream with an
  * encoding). If the first non-empty line is a complete JSON value the input is JSON lines; otherwise the
- * whole input is parsed as one JSON document.
+ * whole input is parsed as one JSON document, and failing that, as JSON lines whose first is broken.
  */
 export async function simulateLines(
   input: AsyncIterable<string>,
@@ -93,8 +93,11 @@ export async function simulateLines(
       } else write(JSON.stringify({ error: `invalid JSON line: ${(e as Error).message}` }));
       return;
     }
+    // The first value may be a whole document (a minified corpus file, an array); after it, each line is
+    // one input and gets exactly one output line.
+    if (st.mode === "unknown") emitDocument(v, write, options);
+    else write(line(v, options));
     st.mode = "lines";
-    emitDocument(v, write, options);
   };
   for await (const chunk of input) {
     if (st.mode === "document") {
@@ -126,11 +129,24 @@ export async function simulateLines(
   }
   if (st.pending !== "") handleLine(st.pending);
   if (st.mode === "document") {
+    const text = st.whole.join("");
     let doc: unknown;
     try {
-      doc = JSON.parse(st.whole.join(""));
+      doc = JSON.parse(text);
     } catch (e) {
-      write(JSON.stringify({ error: `invalid JSON input: ${(e as Error).message}` }));
+      // Not one document. JSON lines whose first line is broken still get one answer per line; anything
+      // else (a broken pretty-printed document) gets one error.
+      const lines = text.split("\n");
+      if (lines.slice(1).some((l) => l.trim() !== "" && isCompleteJson(l))) {
+        for (const l of lines) {
+          if (l.trim() === "") continue;
+          try {
+            write(line(JSON.parse(l), options));
+          } catch (lineError) {
+            write(JSON.stringify({ error: `invalid JSON line: ${(lineError as Error).message}` }));
+          }
+        }
+      } else write(JSON.stringify({ error: `invalid JSON input: ${(e as Error).message}` }));
       return;
     }
     emitDocument(doc, write, options);

@@ -85,6 +85,34 @@ test("a bad line yields an error line and the stream goes on", async () => {
   assert.equal(out[3]!.decision, "allowed");
 });
 
+test("a broken first line does not turn the stream into one bad document", async () => {
+  const text = ["not json", ...[0, 1, 2].map((i) => JSON.stringify(input(i)))].join("\n") + "\n";
+  const out = await run(text.match(/[\s\S]{1,11}/g)!);
+  assert.equal(out.length, 4);
+  assert.match(String(out[0]!.error), /invalid JSON line/);
+  assert.deepEqual(
+    out.slice(1).map((o) => o.id),
+    ["case-0", "case-1", "case-2"],
+  );
+  // a pretty-printed document that is broken is still one input, with one error
+  const broken = `${JSON.stringify(input(1), null, 2).slice(0, -2)}\n`;
+  const one = await run(broken.split(/(?<=\n)/));
+  assert.equal(one.length, 1);
+  assert.match(String(one[0]!.error), /invalid JSON input/);
+});
+
+test("after the first line, each line is one input: an array there is one error, not several answers", async () => {
+  const out = await run([
+    `${JSON.stringify(input(1))}\n`,
+    `${JSON.stringify([input(0), input(1)])}\n`,
+    `${JSON.stringify(input(0))}\n`,
+  ]);
+  assert.equal(out.length, 3);
+  assert.equal(out[0]!.decision, "allowed");
+  assert.match(String(out[1]!.error), /request and policies/);
+  assert.equal(out[2]!.decision, "implicitDeny");
+});
+
 test("streams many lines quickly", async () => {
   const line = JSON.stringify(input(1));
   const n = 20000;
