@@ -11,6 +11,9 @@ export interface Health {
   runtime?: string;
 }
 
+/** `decision=` filters: the engine's three decisions, and `denied` for either kind of denial. */
+const DECISION_FILTERS: ReadonlySet<string> = new Set(["allowed", "implicitDeny", "explicitDeny", "denied"]);
+
 export function keyshipRoutes(deps: { health: () => Health; decisions: DecisionLog }): Route[] {
   return [
     {
@@ -24,11 +27,21 @@ export function keyshipRoutes(deps: { health: () => Health; decisions: DecisionL
       handler: (req, res) => {
         const url = new URL(req.url ?? "/", "http://twin");
         const p = url.searchParams;
+        const decision = p.get("decision") ?? undefined;
+        // an unknown value would match nothing and look like an empty log
+        if (decision !== undefined && !DECISION_FILTERS.has(decision)) {
+          sendJson(res, 400, {
+            error: `decision must be one of ${[...DECISION_FILTERS].join(", ")}; got ${JSON.stringify(decision)}`,
+          });
+          return;
+        }
         const records = deps.decisions.query({
           principal: p.get("principal") ?? undefined,
           action: p.get("action") ?? undefined,
-          decision: p.get("decision") ?? undefined,
-          denied: p.has("denied") && p.get("denied") !== "0" && p.get("denied") !== "false",
+          decision: decision === "denied" ? undefined : decision,
+          denied:
+            decision === "denied" ||
+            (p.has("denied") && p.get("denied") !== "0" && p.get("denied") !== "false"),
           limit: p.has("limit") ? Number(p.get("limit")) || 100 : 100,
         });
         sendJson(res, 200, records);

@@ -165,6 +165,17 @@ describe("authorization in front of every call", () => {
       action: string;
     }[];
     assert.ok(all.some((r) => r.action === "iam:GetRole"));
+    // `decision=denied` is either denial; a value that is no decision is refused, not answered with []
+    const denied = (await (
+      await fetch(`${twin.url}/_keyship/decisions?principal=user/narrow&decision=denied`)
+    ).json()) as { decision: string }[];
+    assert.deepEqual(new Set(denied.map((r) => r.decision)), new Set(["implicitDeny", "explicitDeny"]));
+    const bad = await fetch(`${twin.url}/_keyship/decisions?decision=deny`);
+    assert.equal(bad.status, 400);
+    assert.match(
+      ((await bad.json()) as { error: string }).error,
+      /allowed, implicitDeny, explicitDeny, denied/,
+    );
   });
 
   test("keyship decisions --denied prints a readable trace from the state dir", async () => {
