@@ -7,20 +7,34 @@ import type { Template } from "./variables.ts";
 /** Lower-cased keys the policy reads; `${*}`, `${?}` and `${$}` read none. */
 export function contextKeysRead(policy: ParsedPolicy): Set<string> {
   const keys = new Set<string>();
+  eachKey(policy, (lower) => keys.add(lower));
+  return keys;
+}
+
+/** The keys the policy reads as written in it (the first spelling of each), in the order they appear. */
+export function contextKeysNamed(policy: ParsedPolicy): string[] {
+  const named = new Map<string, string>();
+  eachKey(policy, (lower, name) => {
+    if (!named.has(lower)) named.set(lower, name);
+  });
+  return [...named.values()];
+}
+
+/** Calls `visit` for each key read: resource variables, then each condition's key and its values' variables. */
+function eachKey(policy: ParsedPolicy, visit: (lower: string, name: string) => void): void {
   const add = (t: Template) => {
-    for (const part of t.parts ?? []) if (part.kind === "var" && part.key !== "") keys.add(part.key);
+    for (const part of t.parts ?? []) if (part.kind === "var" && part.key !== "") visit(part.key, part.name);
   };
   for (const s of policy.statements) {
     for (const p of s.resource?.patterns ?? []) add(p.id);
     for (const c of s.conditions) {
-      keys.add(c.key);
+      visit(c.key, c.keyName);
       for (const v of c.values) {
         add(v.template);
         for (const t of v.arn?.templates ?? []) add(t);
       }
     }
   }
-  return keys;
 }
 
 /** Keys whose value changes every second: a decision that reads them is never reused. */

@@ -3,9 +3,11 @@
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html
 import type { Operation, OperationInput } from "../core/service.ts";
 import { XmlMap } from "../http/aws-query.ts";
+import { contextKeysNamed } from "./context-keys.ts";
 import { InvalidInput, NoSuchEntity } from "./errors.ts";
 import {
   type Decision,
+  type EvalResult,
   evaluate,
   type MatchedStatement,
   type NamedPolicy,
@@ -13,7 +15,7 @@ import {
 } from "./evaluate.ts";
 import type { IamDeps } from "./operations-context.ts";
 import { checkInput, listOf, paginate, required, shapes } from "./operations-input.ts";
-import { validatePolicy } from "./policy.ts";
+import { parsePolicy, validatePolicy } from "./policy.ts";
 
 interface ContextEntry {
   ContextKeyName?: string;
@@ -68,6 +70,36 @@ interface Simulation {
   resourceAccount?: string;
 }
 
+/** The account of an ARN (its fifth field); "" for ARNs without one (S3) and for `*`. */
+const accountOf = (arn: string): string => arn.split(":", 5)[4] ?? "";
+
+/**
+ * EvalDecisionDetails of a cross-account simulation: each side's own decision, since AWS allows the
+ * request only when both the caller's account (its identity policies, boundary) and the resource's
+ * (its resource policy) allow it. The keys are the wire's SourcePolicyType labels (iam-policy.md §11.2).
+ */
+function crossAccountDetails(
+  request: {
+    principal: string;
+    action: string;
+    resource: string;
+    context: Record<string, string | string[]>;
+  },
+  callerAccount: string,
+  policies: PolicySet,
+  both: EvalResult,
+): XmlMap {
+  const { resource: _resourcePolicy, ...callerSide } = policies;
+  const identity = evaluate({ ...request, resourceAccount: callerAccount }, callerSide).decision;
+  const resource =
+    both.decision === "explicitDeny" && both.blockedBy.includes("resource")
+      ? "explicitDeny"
+      : both.resourceGrant !== null
+        ? "allowed"
+        : "implicitDeny";
+  return new XmlMap({ "IAM Policy": identity, "Resource Policy": resource });
+}
+
 /** One EvaluationResult per action; with explicit resources, the most restrictive decision on top. */
 function simulate(input: OperationInput, sim: Simulation): Record<string, unknown>[] {
   const actions = listOf(input.ActionNames).map(String);
@@ -83,16 +115,21 @@ function simulate(input: OperationInput, sim: Simulation): Record<string, unknow
   const explicit = resources.length > 0;
   const hasBoundary = (sim.policies.permissionsBoundary?.length ?? 0) > 0;
 
+  const callerAccount = accountOf(sim.principal);
   return actions.map((action) => {
     const perResource = (explicit ? resources : ["*"]).map((resource) => {
-      const r = evaluate(
-        { principal: sim.principal, action, resource, resourceAccount: sim.resourceAccount, context },
-        sim.policies,
-        { explain: true },
-      );
+      const request = { principal: sim.principal, action, resource, context };
+      const r = evaluate({ ...request, resourceAccount: sim.resourceAccount }, sim.policies, {
+        explain: true,
+      });
       const matched = r.decision === "implicitDeny" ? [] : r.matchedStatements.map(statementWire);
       const boundaryAllows = !r.blockedBy.includes("boundary") || r.decision === "allowed";
-      return { resource, r, matched, boundaryAllows };
+      const owner = sim.resourceAccount ?? accountOf(resource);
+      const details =
+        owner !== "" && owner !== callerAccount
+          ? crossAccountDetails(request, callerAccount, sim.policies, r)
+          : undefined;
+      return { resource, r, matched, boundaryAllows, details };
     });
     const worst = perResource.reduce((a, b) => (RANK[b.r.decision] > RANK[a.r.decision] ? b : a));
     const boundaryDetail = (ok: boolean) => (hasBoundary ? { AllowedByPermissionsBoundary: ok } : undefined);
@@ -103,6 +140,9 @@ function simulate(input: OperationInput, sim: Simulation): Record<string, unknow
         EvalDecision: worst.r.decision,
         MatchedStatements: worst.matched,
         MissingContextValues: worst.r.missingContextKeys,
+        // "If the simulation evaluates policies within the same account and specifies all resources (*),
+        // then the parameter is not returned" (API_EvaluationResult.html)
+        EvalDecisionDetails: worst.details,
         PermissionsBoundaryDecisionDetail: boundaryDetail(worst.boundaryAllows),
       };
     }
@@ -112,13 +152,16 @@ function simulate(input: OperationInput, sim: Simulation): Record<string, unknow
       EvalDecision: worst.r.decision,
       MatchedStatements: worst.matched,
       MissingContextValues: [],
-      EvalDecisionDetails: new XmlMap({}),
+      // present but empty within one account (API_EvaluationResult.html)
+      EvalDecisionDetails: worst.details ?? new XmlMap({}),
       PermissionsBoundaryDecisionDetail: boundaryDetail(worst.boundaryAllows),
       ResourceSpecificResults: perResource.map((p) => ({
         EvalResourceName: p.resource,
         EvalResourceDecision: p.r.decision,
         MatchedStatements: p.matched,
         MissingContextValues: p.r.missingContextKeys,
+        // "returned only for cross-account simulations" (API_ResourceSpecificResult.html)
+        EvalDecisionDetails: p.details,
         PermissionsBoundaryDecisionDetail: boundaryDetail(p.boundaryAllows),
       })),
     };
@@ -142,6 +185,26 @@ function resourcePolicyOf(input: OperationInput): string | undefined {
   const problem = validatePolicy(text, "resource", { limit: 131072 })[0];
   if (problem) throw new InvalidInput(problem.message);
   return text;
+}
+
+/** "You can specify only the ARN of an IAM user" (API_SimulateCustomPolicy.html, CallerArn). */
+function callerArnOf(input: OperationInput): string | undefined {
+  const caller = input.CallerArn as string | undefined;
+  if (caller !== undefined && !/^arn:aws[\w-]*:iam::\d{12}:user\/(?:[^/]+\/)*[^/]+$/.test(caller))
+    throw new InvalidInput(`Invalid CallerArn ${caller}: only the ARN of an IAM user can be the caller.`);
+  return caller;
+}
+
+/**
+ * GetContextKeysFor*Policy: the keys the documents reference, in conditions and as policy variables, spelled
+ * as first written, each once (case-insensitively), in the order they appear.
+ */
+function contextKeyNames(documents: readonly (string | object)[]): string[] {
+  const byLower = new Map<string, string>();
+  for (const document of documents)
+    for (const name of contextKeysNamed(parsePolicy(document)))
+      if (!byLower.has(name.toLowerCase())) byLower.set(name.toLowerCase(), name);
+  return [...byLower.values()];
 }
 
 function ownerAccount(input: OperationInput): string | undefined {
@@ -176,7 +239,44 @@ export function simulatorOperations(d: IamDeps): Record<string, Operation> {
     return { id: doc.id.slice(doc.id.lastIndexOf("/") + 1), document: doc.document };
   };
 
+  /** The user, role or group a PolicySourceArn names, in this account; NoSuchEntity otherwise. */
+  const policySource = (source: string) => {
+    const m = /^arn:aws[\w-]*:iam::(\d{12}):(user|role|group)\/(?:.*\/)?([^/]+)$/.exec(source);
+    if (!m) throw new InvalidInput(`Invalid ARN: ${source}`);
+    const [, account, kind, name] = m as unknown as [string, string, "user" | "role" | "group", string];
+    const entity =
+      account !== rt.accountId
+        ? undefined
+        : kind === "user"
+          ? iam.getUser(name)
+          : kind === "role"
+            ? iam.getRole(name)
+            : iam.getGroup(name);
+    if (!entity) throw new NoSuchEntity(`Entity ${source} does not exist.`);
+    return { kind, name, entity };
+  };
+
   return {
+    GetContextKeysForCustomPolicy: (input, ctx) => {
+      checkInput(input, { PolicyInputList: required({ type: "list" }) });
+      ctx.authorize({ action: "iam:GetContextKeysForCustomPolicy", resource: "*" });
+      const documents = listOf(input.PolicyInputList).map(String);
+      checkInputPolicies(documents, "identity");
+      return { ContextKeyNames: contextKeyNames(documents) };
+    },
+
+    GetContextKeysForPrincipalPolicy: (input, ctx) => {
+      checkInput(input, { PolicySourceArn: required(shapes.arn), PolicyInputList: { type: "list" } });
+      const source = input.PolicySourceArn as string;
+      ctx.authorize({ action: "iam:GetContextKeysForPrincipalPolicy", resource: source });
+      const { kind, name } = policySource(source);
+      const extra = listOf(input.PolicyInputList).map(String);
+      checkInputPolicies(extra, "identity");
+      // a user's include those of its groups (store.identityPolicies), as in SimulatePrincipalPolicy
+      const own = iam.identityPolicies(kind, name).map((p) => p.document);
+      return { ContextKeyNames: contextKeyNames([...own, ...extra]) };
+    },
+
     SimulateCustomPolicy: (input, ctx) => {
       checkInput(input, { ...simulationShape, PolicyInputList: required({ type: "list" }) });
       ctx.authorize({ action: "iam:SimulateCustomPolicy", resource: "*" });
@@ -185,7 +285,7 @@ export function simulatorOperations(d: IamDeps): Record<string, Operation> {
       checkInputPolicies(identity, "identity");
       checkInputPolicies(boundary, "boundary");
       const resource = resourcePolicyOf(input);
-      const caller = input.CallerArn as string | undefined;
+      const caller = callerArnOf(input);
       if (resource !== undefined && !caller)
         throw new InvalidInput("CallerArn must be specified when a ResourcePolicy is provided.");
       const results = simulate(input, {
@@ -205,18 +305,7 @@ export function simulatorOperations(d: IamDeps): Record<string, Operation> {
       checkInput(input, { PolicySourceArn: required(shapes.arn), ...simulationShape });
       const source = input.PolicySourceArn as string;
       ctx.authorize({ action: "iam:SimulatePrincipalPolicy", resource: source });
-      const m = /^arn:aws[\w-]*:iam::(\d{12}):(user|role|group)\/(?:.*\/)?([^/]+)$/.exec(source);
-      if (!m) throw new InvalidInput(`Invalid ARN: ${source}`);
-      const [, account, kind, name] = m as unknown as [string, string, "user" | "role" | "group", string];
-      const entity =
-        account !== rt.accountId
-          ? undefined
-          : kind === "user"
-            ? iam.getUser(name)
-            : kind === "role"
-              ? iam.getRole(name)
-              : iam.getGroup(name);
-      if (!entity) throw new NoSuchEntity(`Entity ${source} does not exist.`);
+      const { kind, name, entity } = policySource(source);
       if (kind === "role" && input.ResourcePolicy !== undefined)
         throw new InvalidInput("Resource policy simulation is not supported for roles.");
       const extra = listOf(input.PolicyInputList).map(String);
@@ -242,7 +331,7 @@ export function simulatorOperations(d: IamDeps): Record<string, Operation> {
             : [];
       const resource = resourcePolicyOf(input);
       const results = simulate(input, {
-        principal: (input.CallerArn as string | undefined) ?? entity.Arn,
+        principal: callerArnOf(input) ?? entity.Arn,
         policies: {
           identity,
           ...(boundary.length > 0 ? { permissionsBoundary: boundary } : {}),

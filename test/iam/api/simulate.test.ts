@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   CreateRoleCommand,
+  GetContextKeysForCustomPolicyCommand,
+  GetContextKeysForPrincipalPolicyCommand,
   PutRolePolicyCommand,
   SimulateCustomPolicyCommand,
   SimulatePrincipalPolicyCommand,
@@ -104,6 +106,185 @@ describe("IAM simulator API", () => {
         new SimulateCustomPolicyCommand({ PolicyInputList: ["{"], ActionNames: ["iam:PassRole"] }),
       ),
       { code: "InvalidInput", status: 400, message: "Syntax errors in policy." },
+    );
+  });
+
+  describe("cross-account: EvalDecisionDetails gives each account's side", () => {
+    const readAny = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
+    });
+    const bucketPolicy = (principal: string, effect = "Allow") =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: effect,
+            Principal: { AWS: principal },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::b/*",
+          },
+        ],
+      });
+    const caller = "arn:aws:iam::123456789012:user/reader";
+    const simulate = (resourcePolicy: string, identity = [readAny], resources = ["arn:aws:s3:::b/k"]) =>
+      live.iam.send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: identity,
+          ResourcePolicy: resourcePolicy,
+          CallerArn: caller,
+          ResourceOwner: "arn:aws:iam::210987654321:root",
+          ActionNames: ["s3:GetObject"],
+          ResourceArns: resources,
+        }),
+      );
+
+    it("the bucket policy does not name the caller: the resource side denies", async () => {
+      const [r] = (await simulate(bucketPolicy("arn:aws:iam::123456789012:user/other"))).EvaluationResults!;
+      assert.equal(r?.EvalDecision, "implicitDeny");
+      const details = { "IAM Policy": "allowed", "Resource Policy": "implicitDeny" };
+      assert.deepEqual(r?.EvalDecisionDetails, details);
+      assert.deepEqual(r?.ResourceSpecificResults?.[0]?.EvalDecisionDetails, details);
+    });
+
+    it("both sides allow: allowed; without an identity grant the caller's side denies", async () => {
+      const [ok] = (await simulate(bucketPolicy(caller))).EvaluationResults!;
+      assert.equal(ok?.EvalDecision, "allowed");
+      assert.deepEqual(ok?.EvalDecisionDetails, { "IAM Policy": "allowed", "Resource Policy": "allowed" });
+      const none = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "*" }],
+      });
+      const [denied] = (await simulate(bucketPolicy(caller), [none])).EvaluationResults!;
+      assert.equal(denied?.EvalDecision, "implicitDeny");
+      assert.deepEqual(denied?.EvalDecisionDetails, {
+        "IAM Policy": "implicitDeny",
+        "Resource Policy": "allowed",
+      });
+    });
+
+    it("a Deny in the bucket policy is the resource side's explicitDeny", async () => {
+      const [r] = (await simulate(bucketPolicy(caller, "Deny"))).EvaluationResults!;
+      assert.equal(r?.EvalDecision, "explicitDeny");
+      assert.deepEqual(r?.EvalDecisionDetails, {
+        "IAM Policy": "allowed",
+        "Resource Policy": "explicitDeny",
+      });
+    });
+
+    it("within one account: empty with explicit resources, absent for `*`", async () => {
+      const same = await live.iam.send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: [readAny],
+          ActionNames: ["s3:GetObject"],
+          ResourceArns: ["arn:aws:s3:::b/k"],
+        }),
+      );
+      assert.ok(!same.EvaluationResults?.[0]?.EvalDecisionDetails?.["IAM Policy"]);
+      assert.equal(same.EvaluationResults?.[0]?.ResourceSpecificResults?.[0]?.EvalDecisionDetails, undefined);
+      const wildcard = await live.iam.send(
+        new SimulateCustomPolicyCommand({ PolicyInputList: [readAny], ActionNames: ["s3:GetObject"] }),
+      );
+      assert.equal(wildcard.EvaluationResults?.[0]?.EvalDecisionDetails, undefined);
+    });
+
+    it("CallerArn must be an IAM user's ARN", async () => {
+      await expectAwsError(
+        live.iam.send(
+          new SimulateCustomPolicyCommand({
+            PolicyInputList: [readAny],
+            ResourcePolicy: bucketPolicy(caller),
+            CallerArn: "arn:aws:iam::123456789012:role/r",
+            ActionNames: ["s3:GetObject"],
+          }),
+        ),
+        { code: "InvalidInput", status: 400 },
+      );
+    });
+  });
+
+  it("GetContextKeysForCustomPolicy lists the condition keys and variables, as written, each once", async () => {
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "s3:*",
+          Resource: "arn:aws:s3:::home/${aws:username}/*",
+          Condition: {
+            StringEquals: { "aws:RequestedRegion": "us-east-1", "s3:prefix": "${aws:PrincipalTag/team}" },
+          },
+        },
+        {
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { Bool: { "AWS:SecureTransport": "false", "aws:MultiFactorAuthPresent": "false" } },
+        },
+      ],
+    });
+    const passed = await live.iam.send(
+      new GetContextKeysForCustomPolicyCommand({ PolicyInputList: [passRole] }),
+    );
+    assert.deepEqual(passed.ContextKeyNames, ["iam:PassedToService"]);
+    const out = await live.iam.send(
+      new GetContextKeysForCustomPolicyCommand({ PolicyInputList: [policy, passRole, policy] }),
+    );
+    assert.deepEqual(out.ContextKeyNames, [
+      "aws:username",
+      "aws:RequestedRegion",
+      "s3:prefix",
+      "aws:PrincipalTag/team",
+      "AWS:SecureTransport",
+      "aws:MultiFactorAuthPresent",
+      "iam:PassedToService",
+    ]);
+    await expectAwsError(
+      live.iam.send(new GetContextKeysForCustomPolicyCommand({ PolicyInputList: ["{"] })),
+      { code: "InvalidInput", status: 400, message: "Syntax errors in policy." },
+    );
+  });
+
+  it("GetContextKeysForPrincipalPolicy reads the principal's own policies, plus any given", async () => {
+    await live.iam.send(
+      new CreateRoleCommand({
+        RoleName: "keyed",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
+      }),
+    );
+    await live.iam.send(
+      new PutRolePolicyCommand({ RoleName: "keyed", PolicyName: "pass", PolicyDocument: passRole }),
+    );
+    const arn = "arn:aws:iam::123456789012:role/keyed";
+    const own = await live.iam.send(new GetContextKeysForPrincipalPolicyCommand({ PolicySourceArn: arn }));
+    assert.deepEqual(own.ContextKeyNames, ["iam:PassedToService"]);
+    const extra = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "*",
+          Resource: "*",
+          Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } },
+        },
+      ],
+    });
+    const both = await live.iam.send(
+      new GetContextKeysForPrincipalPolicyCommand({ PolicySourceArn: arn, PolicyInputList: [extra] }),
+    );
+    assert.deepEqual(both.ContextKeyNames, ["iam:PassedToService", "aws:SourceIp"]);
+    await expectAwsError(
+      live.iam.send(
+        new GetContextKeysForPrincipalPolicyCommand({
+          PolicySourceArn: "arn:aws:iam::123456789012:role/nobody",
+        }),
+      ),
+      { code: "NoSuchEntity", status: 404 },
     );
   });
 
