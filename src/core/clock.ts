@@ -22,3 +22,10 @@ export class ManualClock implements Clock {
     this.#ms = date.getTime();
   }
 }
+
+/** ISO 8601 to the second, as AWS renders timestamps and date keys (`2026-11-25T13:00:00Z`). */
+export function isoSeconds(d: Date): string {
+  const iso = d.toISOString();
+  // years 0–9999 render as YYYY-MM-DDTHH:mm:ss.sssZ; others carry a sign and more digits
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, "Z");
+}

@@ -19,6 +19,8 @@ export interface Principal {
   accessKeyId: string;
   /** present for role sessions (STS credentials) */
   session?: RoleSession;
+  /** when a role session's credentials were issued (aws:TokenIssueTime) */
+  issuedAt?: Date;
   /**
    * the session token that authenticates a role session: it seals the session (sts/session-token.ts),
    * so what hands the key id on (an ECR password) hands this on too, for any twin on the state to open

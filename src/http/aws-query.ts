@@ -1,5 +1,6 @@
 // awsQuery: form-encoded parameters in, XML out (IAM, STS).
 // https://smithy.io/2.0/aws/protocols/aws-query-protocol.html
+import { isoSeconds } from "../core/clock.ts";
 import { type AwsError, authErrors } from "./aws-error.ts";
 
 type Decoded = Record<string, unknown>;
@@ -134,13 +135,6 @@ export function toXml(value: unknown, indent = ""): string {
     return out;
   }
   return escapeXml(String(value));
-}
-
-/** ISO 8601 to the second, as AWS's query protocols render timestamps (`2026-11-25T13:00:00Z`). */
-function isoSeconds(d: Date): string {
-  const iso = d.toISOString();
-  // years 0–9999 render as YYYY-MM-DDTHH:mm:ss.sssZ; others carry a sign and more digits
-  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, "Z");
 }
 
 /**

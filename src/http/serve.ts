@@ -30,6 +30,8 @@ export interface CallInfo {
   sourceIp: string;
   region: string;
   secureTransport: boolean;
+  /** the User-Agent header, when the client sent one (aws:UserAgent) */
+  userAgent?: string;
 }
 
 export interface FrontDoorOptions {
@@ -199,6 +201,7 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
         sourceIp: r.sourceIp,
         region,
         secureTransport: false,
+        userAgent: header(req, "user-agent"),
       };
       const ctx: RequestContext = {
         requestId: r.requestId,

@@ -1,6 +1,7 @@
 // Authorization in front of every twin operation: builds the principal's policy set from IAM,
 // adds the global condition keys AWS supplies, runs the engine and records the decision.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+import { isoSeconds } from "../core/clock.ts";
 import type { AuthzCheck, Principal } from "../core/service.ts";
 import { AccessDenied } from "../http/aws-error.ts";
 import type { CallInfo } from "../http/serve.ts";
@@ -18,13 +19,7 @@ export interface AuthorizerDeps {
 }
 
 /** Dynamic global keys, computed per call (lower-cased, as the engine looks keys up). */
-const CALL_KEYS = new Set([
-  "aws:currenttime",
-  "aws:epochtime",
-  "aws:securetransport",
-  "aws:sourceip",
-  "aws:requestedregion",
-]);
+const CALL_KEYS = new Set(["aws:securetransport", "aws:sourceip", "aws:requestedregion", "aws:useragent"]);
 const MAX_PLANS = 1024;
 const MAX_DECISIONS_PER_PLAN = 512;
 
@@ -150,6 +145,9 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     for (const t of tags) ctx[`aws:PrincipalTag/${t.Key}`] = t.Value;
     if (session) {
       for (const [k, v] of Object.entries(session.tags)) ctx[`aws:PrincipalTag/${k}`] = v;
+      // temporary credentials: never MFA-authenticated in the twin; absent for long-term keys (iam-policy.md §8)
+      ctx["aws:MultiFactorAuthPresent"] = "false";
+      if (principal.issuedAt) ctx["aws:TokenIssueTime"] = isoSeconds(principal.issuedAt);
       if (session.sourceIdentity) ctx["aws:SourceIdentity"] = session.sourceIdentity;
       if (session.webIdentity) {
         const host = session.webIdentity.provider.replace(/^.*oidc-provider\//, "");
@@ -161,16 +159,15 @@ export function createAuthorizer(deps: AuthorizerDeps) {
     return ctx;
   }
 
-  function callValue(key: string, call: CallInfo): string {
+  /** A per-call key's value for a decision key (the clock's keys never get here: they forbid reuse). */
+  function callValue(key: string, call: CallInfo): string | undefined {
     switch (key) {
-      case "aws:currenttime":
-        return call.now.toISOString().replace(/\.\d{3}Z$/, "Z");
-      case "aws:epochtime":
-        return String(Math.floor(call.now.getTime() / 1000));
       case "aws:securetransport":
         return String(call.secureTransport);
       case "aws:sourceip":
         return call.sourceIp;
+      case "aws:useragent":
+        return call.userAgent;
       default:
         return call.region;
     }
@@ -179,11 +176,12 @@ export function createAuthorizer(deps: AuthorizerDeps) {
   function fullContext(plan: Plan, check: AuthzCheck, call: CallInfo): Record<string, string | string[]> {
     return {
       ...plan.principalContext,
-      "aws:CurrentTime": callValue("aws:currenttime", call),
-      "aws:EpochTime": callValue("aws:epochtime", call),
-      "aws:SecureTransport": callValue("aws:securetransport", call),
+      "aws:CurrentTime": isoSeconds(call.now),
+      "aws:EpochTime": String(Math.floor(call.now.getTime() / 1000)),
+      "aws:SecureTransport": String(call.secureTransport),
       "aws:SourceIp": call.sourceIp,
       "aws:RequestedRegion": call.region,
+      ...(call.userAgent !== undefined ? { "aws:UserAgent": call.userAgent } : {}),
       ...check.context,
     };
   }

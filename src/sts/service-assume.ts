@@ -3,6 +3,7 @@
 // "checked when the service uses the role, not at iam:PassRole time"). The decision is logged like any
 // other; an allowed request mints a real session the service then calls AWS with.
 // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+import { isoSeconds } from "../core/clock.ts";
 import type { Principal, RoleSession, TwinRuntime } from "../core/service.ts";
 import type { EvalRequest } from "../iam/evaluate.ts";
 import type { IamDirectory } from "../iam/model.ts";
@@ -46,7 +47,7 @@ export function createServiceAssume(deps: {
   const { rt, iam, sessions } = deps;
 
   return async function assumeRoleForService(req) {
-    const time = req.now.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const time = isoSeconds(req.now);
     const request: EvalRequest = {
       principal: req.servicePrincipal,
       action: "sts:AssumeRole",

@@ -166,6 +166,7 @@ export function principalOf(s: StoredSession): Principal {
     name: session.roleName,
     accessKeyId: s.credentials.AccessKeyId,
     session,
+    issuedAt: s.issuedAt,
     sessionToken: s.credentials.SessionToken,
   };
 }

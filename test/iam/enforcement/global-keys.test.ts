@@ -95,6 +95,12 @@ const cases: { key: string; pass: (u: Who) => Condition; fail: (u: Who) => Condi
     fail: () => ({ StringEquals: { "aws:RequestedRegion": "eu-west-3" } }),
   },
   {
+    // the SDK names itself in User-Agent
+    key: "aws:UserAgent",
+    pass: () => ({ StringLike: { "aws:UserAgent": "*aws-sdk-js*" } }),
+    fail: () => ({ StringLike: { "aws:UserAgent": "curl/*" } }),
+  },
+  {
     key: "aws:PrincipalTag/team",
     tags: [{ Key: "team", Value: "blue" }],
     pass: () => ({ StringEquals: { "aws:PrincipalTag/team": "blue" } }),
@@ -197,6 +203,18 @@ describe("global condition keys reach conditions through the twin", () => {
     });
   });
 
+  test("long-term keys carry neither aws:MultiFactorAuthPresent nor aws:TokenIssueTime", async () => {
+    const absent = await userWith("long-term", () => ({
+      Null: { "aws:MultiFactorAuthPresent": "true", "aws:TokenIssueTime": "true" },
+    }));
+    await absent.client().send(new GetRoleCommand({ RoleName: "target" }));
+    const present = await userWith("claims-mfa", () => ({ Bool: { "aws:MultiFactorAuthPresent": "false" } }));
+    await expectAwsError(present.client().send(new GetRoleCommand({ RoleName: "target" })), {
+      code: "AccessDenied",
+      status: 403,
+    });
+  });
+
   test("${aws:username} as a policy variable in a resource: a user may read only itself", async () => {
     const name = "self-reader";
     await admin.send(new CreateUserCommand({ UserName: name }));
@@ -242,6 +260,9 @@ describe("global condition keys reach conditions through the twin", () => {
               StringEquals: { "aws:PrincipalType": type },
               StringLike: { "aws:userid": "AROA*:probe" },
               Null: { "aws:username": "true" },
+              // temporary credentials: no MFA in the twin, and the time they were issued
+              Bool: { "aws:MultiFactorAuthPresent": "false" },
+              DateGreaterThan: { "aws:TokenIssueTime": "2020-01-01T00:00:00Z" },
             },
           },
         ],
