@@ -170,6 +170,16 @@ export function validateTaskDefinition(input: Json, accountId = "123456789012"):
     }
   }
 
+  // "Container links should not have a cycle" is AWS's text (Shippable/support#4194); a dependsOn cycle
+  // could never start either, and is refused in the same words (the twin's, for dependsOn).
+  const linked = (c: Json): string[] =>
+    Array.isArray(c.links) ? c.links.map((l: unknown) => String(l).split(":")[0]!) : [];
+  const dependedOn = (c: Json): string[] =>
+    Array.isArray(c.dependsOn) ? c.dependsOn.map((d: Json) => String(d?.containerName)) : [];
+  if (hasCycle(containers, linked)) problems.push(client("Container links should not have a cycle"));
+  if (hasCycle(containers, dependedOn))
+    problems.push(client("Container dependencies should not have a cycle"));
+
   const fargate =
     Array.isArray(input.requiresCompatibilities) && input.requiresCompatibilities.includes("FARGATE");
   const networkMode: string = input.networkMode ?? "bridge";
@@ -314,4 +324,23 @@ export function normalisedSizes(input: Json): { cpu?: string; memory?: string } 
     if (v !== undefined) out.memory = v;
   }
   return out;
+}
+
+/** Whether following `edges` (container names; unknown ones are ignored) from some container returns to it. */
+function hasCycle(containers: readonly Json[], edges: (c: Json) => string[]): boolean {
+  const byName = new Map(containers.map((c) => [c.name as string, c]));
+  const done = new Set<string>();
+  const onPath = new Set<string>();
+  const visit = (name: string): boolean => {
+    if (onPath.has(name)) return true;
+    if (done.has(name)) return false;
+    const c = byName.get(name);
+    if (!c) return false;
+    onPath.add(name);
+    const cyclic = edges(c).some(visit);
+    onPath.delete(name);
+    done.add(name);
+    return cyclic;
+  };
+  return containers.some((c) => visit(c.name));
 }

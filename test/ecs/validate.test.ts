@@ -97,6 +97,47 @@ describe("validateTaskDefinition", () => {
       "Cannot depend on container + 'sidecar' because it does not exist",
     ],
     [
+      "dependsOn in a cycle",
+      {
+        family: "web",
+        containerDefinitions: [
+          { ...app, dependsOn: [{ containerName: "b", condition: "START" }] },
+          { name: "b", image: "x", memory: 1, dependsOn: [{ containerName: "c", condition: "START" }] },
+          { name: "c", image: "x", memory: 1, dependsOn: [{ containerName: "b", condition: "HEALTHY" }] },
+        ],
+      },
+      "Container dependencies should not have a cycle",
+    ],
+    [
+      "dependsOn a chain, not a cycle",
+      {
+        family: "web",
+        containerDefinitions: [
+          {
+            ...app,
+            dependsOn: [
+              { containerName: "b", condition: "START" },
+              { containerName: "c", condition: "START" },
+            ],
+          },
+          { name: "b", image: "x", memory: 1, dependsOn: [{ containerName: "c", condition: "START" }] },
+          { name: "c", image: "x", memory: 1 },
+        ],
+      },
+      undefined,
+    ],
+    [
+      "links in a cycle",
+      {
+        family: "web",
+        containerDefinitions: [
+          { ...app, links: ["b:backend"] },
+          { name: "b", image: "x", memory: 1, links: ["app"] },
+        ],
+      },
+      "Container links should not have a cycle",
+    ],
+    [
       "fargate ok with units",
       { family: "web", containerDefinitions: [app], ...fargate, cpu: "1 vCPU", memory: "2 GB" },
       undefined,
