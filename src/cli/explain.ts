@@ -5,10 +5,12 @@ import { randomIds } from "../core/ids.ts";
 import { AwsError } from "../http/aws-error.ts";
 import { evaluate } from "../iam/evaluate.ts";
 import { IamStore } from "../iam/store.ts";
-import { jobFor } from "../oidc/claims.ts";
+import { type JobInput, jobFor } from "../oidc/claims.ts";
 import { withStateIssuer } from "../oidc/component.ts";
 import { KeyResolver } from "../oidc/verify.ts";
+import { messages } from "../sts/errors.ts";
 import { trustTrace } from "../sts/trust-trace.ts";
+import { parseRoleArn } from "../sts/validate.ts";
 import {
   isGithubProvider,
   sessionTagsClaim,
@@ -18,18 +20,30 @@ import {
   webIdentityTrustRequest,
 } from "../sts/web-identity.ts";
 import { misuse, parseCommand } from "./args.ts";
-import { jobInput, jobOptions } from "./token.ts";
+import { jobInput, jobOptions, subjectFormatHelp, UsageError } from "./token.ts";
 
 export const usage = `Usage: keyship explain --state DIR --role ROLE (--token JWT | --repo ORG/REPO [--ref REF]
-                      [--event EVENT] [--environment ENV] [--actor LOGIN]) [--audience AUD]
-                      [--session-name NAME]
+                      [--event EVENT] [--environment ENV] [--actor LOGIN] [--repo-created DATE]
+                      [--subject-format legacy|immutable]) [--audience AUD] [--session-name NAME]
 
 Shows whether AssumeRoleWithWebIdentity would succeed for the token (or for a token minted for
 the described job) and why: the token checks STS makes, then each trust-policy statement with
 the condition that failed and the claim value it saw. Exit 0 allowed, 1 refused, 2 usage.
 
+  --role ROLE      a role name in the state's account, or a role ARN: as STS does, the ARN's
+                   account must hold the token's OIDC provider and its path must be the role's
   --audience AUD   for minted tokens; default sts.amazonaws.com
-`;
+${subjectFormatHelp}`;
+
+/** The role a --role argument names: a bare name (any path, the state's account) or a role ARN. */
+function roleTarget(
+  arg: string,
+  accountId: string,
+): { account: string; name: string; path?: string; arn?: string } | undefined {
+  if (!arg.startsWith("arn:")) return { account: accountId, name: arg };
+  const arn = parseRoleArn(arg);
+  return arn ? { account: arn.account, name: arn.name, path: arn.path, arn: arg } : undefined;
+}
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(
@@ -49,25 +63,30 @@ export async function run(argv: string[]): Promise<number> {
   const roleArg = values.role;
   if (!values.state || !roleArg || (!values.token && !values.repo))
     return misuse("keyship explain: --state, --role and --token or --repo are required", usage);
+  let input: JobInput | undefined;
+  try {
+    if (!values.token) input = jobInput(values);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`keyship explain: ${err.message}\n`);
+    return 2;
+  }
   return withStateIssuer(
     values.state,
     { clock: systemClock, ids: randomIds },
     values.issuer,
     async (issuer, store) => {
       const accountId = store.getSetting("accountId") ?? "123456789012";
-      const iam = new IamStore(store, accountId);
-      const roleName = roleArg.replace(/^arn:[^:]*:iam::\d{12}:role\/(?:.*\/)?/, "");
-      const role = iam.getRole(roleName);
-      if (!role) {
-        process.stdout.write(
-          `role ${roleName} does not exist in account ${accountId}: STS would answer AccessDenied\n`,
-        );
-        return 1;
+      const target = roleTarget(roleArg, accountId);
+      if (!target) {
+        process.stderr.write(`keyship explain: ${messages.invalidArn}\n`);
+        return 2;
       }
+      const iam = new IamStore(store, accountId);
       let token = values.token;
       if (!token) {
         try {
-          token = await issuer.mint(jobFor(jobInput(values)), {
+          token = await issuer.mint(jobFor(input!), {
             audience: values.audience ?? "sts.amazonaws.com",
           });
         } catch (err) {
@@ -78,8 +97,9 @@ export async function run(argv: string[]): Promise<number> {
       const now = systemClock.now();
       let identity: VerifiedWebIdentity;
       try {
+        // As STS: the token is judged first, its provider looked up in the role ARN's account.
         identity = await verifyWebIdentityToken(token, {
-          accountId,
+          accountId: target.account,
           iam,
           keyResolver: new KeyResolver({ local: { [issuer.iss]: (fresh) => issuer.jwks(fresh) } }),
           now,
@@ -87,6 +107,17 @@ export async function run(argv: string[]): Promise<number> {
       } catch (err) {
         if (!(err instanceof AwsError)) throw err;
         process.stdout.write(`token refused before the trust policy: ${err.code}: ${err.message}\n`);
+        return 1;
+      }
+      // Then the role: in the state's account, and for an ARN under exactly its path (sts/operations.ts).
+      const role = target.account === accountId ? iam.getRole(target.name) : undefined;
+      if (!role || (target.path !== undefined && role.Path !== target.path)) {
+        const why = !role
+          ? `role ${target.name} does not exist in account ${target.account}`
+          : `role ${target.name} has path ${role.Path}, not ${target.path}: ${target.arn} names no role`;
+        process.stdout.write(
+          `${why}: STS would answer AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity\n`,
+        );
         return 1;
       }
       process.stdout.write(`token: iss ${identity.iss}, aud ${identity.audience}, sub ${identity.subject}\n`);

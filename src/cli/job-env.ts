@@ -2,21 +2,23 @@
 // the two ACTIONS_ID_TOKEN_REQUEST_* variables bound to that job (github-oidc.md §8.1).
 import { jobEnv } from "../oidc/job-env.ts";
 import { misuse, parseCommand } from "./args.ts";
-import { jobInput, jobOptions } from "./token.ts";
+import { jobInput, jobOptions, subjectFormatHelp, UsageError } from "./token.ts";
 
 // Callers that imported the function from the command keep working; new code imports src/oidc/job-env.ts.
 export { type JobEnvOptions, jobEnv } from "../oidc/job-env.ts";
 
 export const usage = `Usage: keyship job-env --state DIR --repo ORG/REPO [--ref REF] [--event EVENT] [--environment ENV]
-                      [--actor LOGIN] [--no-id-token] [--url URL]
+                      [--actor LOGIN] [--repo-created DATE] [--subject-format legacy|immutable]
+                      [--no-id-token] [--url URL]
 
 Prints the export lines a job would have: GITHUB_* and, unless --no-id-token (a job without
 \`permissions: id-token: write\`), ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN,
 which @actions/core getIDToken() and aws-actions/configure-aws-credentials use to get a token
-from the running twin.
+from the running twin. The request token carries the job, so the twin mints its sub in the
+format chosen here.
 
   --url URL   the twin's base URL (default http://127.0.0.1:4599)
-
+${subjectFormatHelp}
   eval "$(keyship job-env --state .keyship --repo example-org/sample-app --environment production)"
 `;
 
@@ -45,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.issuer ? { issuer: values.issuer } : {}),
     });
   } catch (err) {
-    if (err instanceof TypeError) {
+    if (err instanceof TypeError || err instanceof UsageError) {
       process.stderr.write(`keyship job-env: ${err.message}\n`);
       return 2;
     }

@@ -4,9 +4,11 @@ import { openTarget } from "../client/workflow/aws-target.ts";
 import { loadWorkflow, workflowRegion } from "../client/workflow/model.ts";
 import { runWorkflow } from "../client/workflow/runner.ts";
 import { misuse, parseCommand } from "./args.ts";
+import { subjectFormatHelp, subjectInput, UsageError } from "./token.ts";
 
 export const usage = `Usage: keyship run WORKFLOW.yml [--state DIR] [--repo ORG/REPO] [--event push|workflow_dispatch|pull_request]
                     [--ref REF] [--job NAME] [--secret K=V ...] [--region R]
+                    [--repo-created DATE] [--subject-format legacy|immutable]
 
 Runs a workflow's job(s) on this machine the way a GitHub-hosted runner would: contexts, env,
 permissions, \`\${{ }}\` expressions and if:, run: steps in bash with GITHUB_OUTPUT/ENV/PATH/STEP_SUMMARY,
@@ -29,7 +31,7 @@ A job without \`permissions: id-token: write\` gets no ACTIONS_ID_TOKEN_REQUEST_
   --state DIR       the twin's state dir (default .keyship)
   --region R        the in-process twin's region (default: the region the workflow's steps name,
                     e.g. configure-aws-credentials' aws-region, else AWS_REGION, else us-east-1)
-
+${subjectFormatHelp}
 Exit codes: 0 every job succeeded or was skipped, 1 a step failed, 2 usage error or an invalid workflow
 (a needs: naming an unknown job or making a cycle, a matrix without legs).
 `;
@@ -45,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
       job: { type: "string" },
       secret: { type: "string", multiple: true },
       region: { type: "string" },
+      "repo-created": { type: "string" },
+      "subject-format": { type: "string" },
     },
     usage,
     { name: "keyship run" },
@@ -60,6 +64,13 @@ export async function run(argv: string[]): Promise<number> {
     const i = s.indexOf("=");
     if (i <= 0) return misuse("keyship run: --secret needs NAME=VALUE", usage);
     secrets[s.slice(0, i)] = s.slice(i + 1);
+  }
+  let subject: ReturnType<typeof subjectInput>;
+  try {
+    subject = subjectInput(values);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return misuse(`keyship run: ${err.message}`, usage);
   }
   const stateDir = resolve(values.state);
   let region = values.region;
@@ -80,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.event ? { event: values.event } : {}),
       ...(values.ref ? { ref: values.ref } : {}),
       ...(values.job ? { job: values.job } : {}),
+      subject,
       secrets,
       endpoint: target.endpoint,
       stateDir,

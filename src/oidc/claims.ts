@@ -66,6 +66,11 @@ export interface SubCustomization {
 
 export interface SubjectOptions {
   pullRequestEvents?: readonly string[];
+  /**
+   * Repositories created or transferred on or after this instant get the immutable subject by
+   * default (github-oidc.md §6.2 `oidc.immutableSubjectCutoff`; default 2026-07-15, UTC).
+   */
+  immutableSubjectCutoff?: string;
   /** how an empty claim renders in a custom template: `key:` (default) or left out */
   emptyClaimRendering?: "key:" | "omit";
 }
@@ -236,8 +241,62 @@ export interface JobInput {
   sha?: string;
   workflowPath?: string;
   workflowName?: string;
+  /** explicit; wins over repositoryCreatedAt */
   subjectFormat?: "legacy" | "immutable";
+  /**
+   * when the repository was created or last transferred (YYYY-MM-DD or ISO 8601): on or after the
+   * cutoff the subject is immutable by default, before it legacy. Absent: legacy (github-oidc.md §6.2)
+   */
+  repositoryCreatedAt?: string;
   pullRequestNumber?: number;
+}
+
+/** GitHub's cutoff for immutable subjects by default (changelog 2026-04-23, github-oidc.md §6.2). */
+export const DEFAULT_IMMUTABLE_SUBJECT_CUTOFF = "2026-07-15";
+
+/**
+ * A date (YYYY-MM-DD, read as UTC midnight) or an ISO 8601 date-time (without zone: UTC) as epoch
+ * milliseconds; undefined when it is neither or names a day the calendar lacks (2026-02-30).
+ */
+export function parseIsoDate(text: string): number | undefined {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(
+      text,
+    );
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, sec, zone] = m;
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined;
+  if (h === undefined) return day.getTime();
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59) return undefined;
+  const ms = Date.parse(zone ? text : `${text}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * The subject format a job's repository has by default: the explicit choice, else from its creation or
+ * transfer date against the cutoff, else legacy (nothing says the repository is new). Throws TypeError
+ * on a date or format it cannot read.
+ */
+export function defaultSubjectFormat(
+  input: Pick<JobInput, "subjectFormat" | "repositoryCreatedAt">,
+  options: Pick<SubjectOptions, "immutableSubjectCutoff"> = {},
+): "legacy" | "immutable" {
+  if (input.subjectFormat !== undefined) {
+    if (input.subjectFormat !== "legacy" && input.subjectFormat !== "immutable")
+      throw new TypeError(`subject format must be legacy or immutable, got '${input.subjectFormat}'`);
+    return input.subjectFormat;
+  }
+  if (input.repositoryCreatedAt === undefined) return "legacy";
+  const created = parseIsoDate(input.repositoryCreatedAt);
+  if (created === undefined)
+    throw new TypeError(
+      `repository creation date must be YYYY-MM-DD or ISO 8601, got '${input.repositoryCreatedAt}'`,
+    );
+  const cutoffText = options.immutableSubjectCutoff ?? DEFAULT_IMMUTABLE_SUBJECT_CUTOFF;
+  const cutoff = parseIsoDate(cutoffText);
+  if (cutoff === undefined) throw new TypeError(`immutableSubjectCutoff is not a date: '${cutoffText}'`);
+  return created >= cutoff ? "immutable" : "legacy";
 }
 
 /**
@@ -277,7 +336,8 @@ export function jobFor(input: JobInput, options: SubjectOptions = {}): Job {
     baseRef: isPr ? "main" : "",
   };
   if (input.environment !== undefined) job.environment = input.environment;
-  if (input.subjectFormat !== undefined) job.subjectFormat = input.subjectFormat;
+  if (input.subjectFormat !== undefined || input.repositoryCreatedAt !== undefined)
+    job.subjectFormat = defaultSubjectFormat(input, options);
   return job;
 }
 

@@ -159,4 +159,55 @@ describe("keyship explain", () => {
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--token or --repo are required/);
   });
+
+  it("--role ARN: another account has no provider for the token; a path other than the role's names no role", async () => {
+    const iam = new IAMClient(clientConfig(twin));
+    const provider = `arn:aws:iam::123456789012:oidc-provider/${GH}`;
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: "pathed",
+        Path: "/deploy/",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Federated: provider },
+              Action: "sts:AssumeRoleWithWebIdentity",
+              Condition: {
+                StringEquals: {
+                  [`${GH}:aud`]: "sts.amazonaws.com",
+                  [`${GH}:sub`]: "repo:example-org/sample-app:ref:refs/heads/main",
+                },
+              },
+            },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    const job = ["--repo", "example-org/sample-app"];
+    const other = await explain("arn:aws:iam::210987654321:role/main-only", ...job);
+    assert.equal(other.code, 1, other.stdout + other.stderr);
+    assert.match(
+      other.stdout,
+      /^token refused before the trust policy: InvalidIdentityToken: No OpenIDConnect provider found in your account for https:\/\/token\.actions\.githubusercontent\.com$/m,
+    );
+    const rootPath = await explain("arn:aws:iam::123456789012:role/pathed", ...job);
+    assert.equal(rootPath.code, 1, rootPath.stdout + rootPath.stderr);
+    assert.match(
+      rootPath.stdout,
+      /role pathed has path \/deploy\/, not \/: .* STS would answer AccessDenied/,
+    );
+    const wrongPath = await explain("arn:aws:iam::123456789012:role/ops/main-only", ...job);
+    assert.equal(wrongPath.code, 1, wrongPath.stdout + wrongPath.stderr);
+    assert.match(wrongPath.stdout, /STS would answer AccessDenied/);
+    const rightPath = await explain("arn:aws:iam::123456789012:role/deploy/pathed", ...job);
+    assert.equal(rightPath.code, 0, rightPath.stdout + rightPath.stderr);
+    const bare = await explain("pathed", ...job);
+    assert.equal(bare.code, 0, bare.stdout + bare.stderr);
+    const bad = await explain("arn:aws:iam::12:role/x", ...job);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Request ARN is invalid/);
+  });
 });

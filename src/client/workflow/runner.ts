@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+import type { JobInput } from "../../oidc/claims.ts";
 import { jobEnv } from "../../oidc/job-env.ts";
 import {
   type ActionMetadata,
@@ -74,6 +75,8 @@ export interface RunOptions {
   stateDir?: string;
   /** the twin's base URL serving the token request endpoint (default: endpoint) */
   issuerUrl?: string;
+  /** the repository's subject format or creation/transfer date (github-oidc.md §6.2); default legacy */
+  subject?: Pick<JobInput, "subjectFormat" | "repositoryCreatedAt">;
   /** the host environment the job inherits (PATH, HOME, …); AWS credentials in it are not passed on */
   hostEnv?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
@@ -394,6 +397,7 @@ async function runJob(
       ...(job.environment ? { environment: job.environment } : {}),
       workflowPath: o.workflowPath,
       workflowName: wf.name ?? o.workflowPath,
+      ...o.subject,
       ...(o.event === "pull_request"
         ? { pullRequestNumber: Number(/refs\/pull\/(\d+)\//.exec(o.ref)?.[1] ?? 1) }
         : {}),
