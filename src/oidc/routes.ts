@@ -63,13 +63,23 @@ export function oidcRoutes(issuer: Issuer, customizations: SubCustomizations): R
       handler: async (req, res, ctx) => {
         const org = ctx.match![1]!;
         if (req.method === "GET") {
-          return sendJson(res, 200, { include_claim_keys: customizations.org(org)?.includeClaimKeys ?? [] });
+          const stored = customizations.org(org);
+          const out: Record<string, unknown> = { include_claim_keys: stored?.includeClaimKeys ?? [] };
+          // Reported when set, as the repo GET reports it: a PUT that accepts a field and a GET that hides
+          // it left no way to read the org's setting back.
+          if (stored?.useImmutableSubject !== undefined)
+            out.use_immutable_subject = stored.useImmutableSubject;
+          return sendJson(res, 200, out);
         }
         if (req.method !== "PUT") return methodNotAllowed(res);
         const body = await readJson(req);
         if (body === undefined) return sendJson(res, 400, { message: "Problems parsing JSON" });
         const keys = claimKeys(body.include_claim_keys, true);
         if (typeof keys === "string") return validationFailed(res, keys);
+        // GitHub documents this PUT as "Creates or updates the customization template" with the whole
+        // object as its body (`include_claim_keys` required), and the repo PUT alike (`use_default`
+        // required): a PUT replaces the stored object, so a PUT without use_immutable_subject clears
+        // it, and the GET above shows what is stored (keyship's reading; GitHub does not say more).
         const value: { includeClaimKeys: string[]; useImmutableSubject?: boolean } = {
           includeClaimKeys: keys!,
         };
@@ -122,6 +132,11 @@ function claimKeys(value: unknown, required: boolean): string[] | undefined | st
     return "include_claim_keys must be an array of claim keys matching ^[A-Za-z0-9_]+$";
   }
   if (new Set(value).size !== value.length) return "include_claim_keys must be unique";
+  // Spec decision (github-oidc.md §10): an empty list is refused with 422. GitHub does not document the
+  // case, but every token it issues has a sub, and an empty template would render `sub: ""`, which no
+  // trust policy can scope (AWS refuses trust policies that do not evaluate sub). Applies to the org and
+  // the repo PUT alike.
+  if (value.length === 0) return "include_claim_keys must name at least one claim key";
   return value as string[];
 }
 

@@ -116,6 +116,50 @@ describe("subject customization through the REST paths", () => {
     sts.destroy();
   });
 
+  it("an empty include_claim_keys is refused with 422 (org and repo): a token always has a sub", async () => {
+    const org = await put("/orgs/initech/actions/oidc/customization/sub", { include_claim_keys: [] });
+    assert.equal(org.status, 422);
+    const body = (await org.json()) as { message: string; errors: string[] };
+    assert.equal(body.message, "Validation Failed");
+    assert.deepEqual(body.errors, ["include_claim_keys must name at least one claim key"]);
+    const repo = await put("/repos/initech/tps/actions/oidc/customization/sub", {
+      use_default: false,
+      include_claim_keys: [],
+    });
+    assert.equal(repo.status, 422);
+    // Nothing was stored: the repo that opts in still gets the default subject, not ''.
+    assert.deepEqual(await get("/orgs/initech/actions/oidc/customization/sub"), { include_claim_keys: [] });
+    assert.equal(
+      (await put("/repos/initech/tps/actions/oidc/customization/sub", { use_default: false })).status,
+      201,
+    );
+    assert.equal(subOf(await token("initech/tps")), "repo:initech/tps:ref:refs/heads/main");
+  });
+
+  it("org use_immutable_subject: GET reports it when set; a PUT without it replaces the object and clears it", async () => {
+    const path = "/orgs/globex/actions/oidc/customization/sub";
+    assert.equal(
+      (await put(path, { include_claim_keys: ["repo", "context"], use_immutable_subject: true })).status,
+      201,
+    );
+    assert.deepEqual(await get(path), {
+      include_claim_keys: ["repo", "context"],
+      use_immutable_subject: true,
+    });
+    assert.match(subOf(await token("globex/app")), /^repo:globex@\d+\/app@\d+:ref:refs\/heads\/main$/);
+    assert.equal(
+      (await put(path, { include_claim_keys: ["repo", "context"], use_immutable_subject: false })).status,
+      201,
+    );
+    assert.deepEqual(await get(path), {
+      include_claim_keys: ["repo", "context"],
+      use_immutable_subject: false,
+    });
+    assert.equal((await put(path, { include_claim_keys: ["repo", "context"] })).status, 201);
+    assert.deepEqual(await get(path), { include_claim_keys: ["repo", "context"] });
+    assert.equal(subOf(await token("globex/app")), "repo:globex/app:ref:refs/heads/main");
+  });
+
   it("the settings are stored in the state: another twin on the same state dir serves them", async () => {
     const again = await withTwin({ stateDir: twin.stateDir });
     try {
