@@ -60,7 +60,9 @@ export function accessDeniedMessage(
     return `Not authorized to perform ${action}`;
   const who = typeof request.principal === "string" ? request.principal : "anonymous";
   const head = `User: ${who} is not authorized to perform: ${action} on resource: ${resourceWords(action, request.resource)}`;
-  if (a === "sts:assumerole") return head;
+  // STS words every check of an AssumeRole call without a reason: sts:AssumeRole [O], sts:TagSession [O:
+  // aws-actions/configure-aws-credentials users' reports], sts:SetSourceIdentity by analogy [I].
+  if (a === "sts:assumerole" || a === "sts:tagsession" || a === "sts:setsourceidentity") return head;
   if (result.decision === "explicitDeny") {
     const type = EXPLICIT_ORDER.find((t) => result.blockedBy.includes(t)) ?? "identity";
     let suffix = "";

@@ -23,6 +23,7 @@ import {
   webIdentityDenied,
 } from "./errors.ts";
 import { type AssumeRoleForService, createServiceAssume } from "./service-assume.ts";
+import { refuseCaseDuplicates } from "./session-tags.ts";
 import { assumedRoleArn, SessionStore, type StoredSession } from "./sessions.ts";
 import { createTrustJudge } from "./trust-decision.ts";
 import {
@@ -91,6 +92,14 @@ export function createSts(deps: StsDeps): Sts {
     const policyArns = Array.isArray(input.PolicyArns)
       ? (input.PolicyArns as { arn?: unknown }[]).map((p) => String(p.arn))
       : [];
+    // "The plaintext that you use for both inline and managed session policies can't exceed 2,048
+    // characters" (the model); keyship counts the inline document plus each ARN (sts.md §9).
+    const plaintext = (policy?.length ?? 0) + policyArns.reduce((n, a) => n + a.length, 0);
+    if (plaintext > SESSION_POLICY_PLAINTEXT_MAX) {
+      throw validationError(
+        `The session policies (Policy and PolicyArns together) are ${plaintext} characters of plaintext; they cannot exceed ${SESSION_POLICY_PLAINTEXT_MAX}.`,
+      );
+    }
     if (policy !== undefined) {
       const problems = validatePolicy(policy, "session");
       if (problems.length > 0) throw malformedPolicyDocument(problems[0]!.message);
@@ -372,19 +381,14 @@ function samePath(role: IamRole, path: string): boolean {
   return role.Path === path;
 }
 
+/** Tags already checked against the model (ASSUME_ROLE_RULES); keys must differ in more than case. */
+const SESSION_POLICY_PLAINTEXT_MAX = 2048;
+
 function tagList(value: unknown): Record<string, string> {
   if (!Array.isArray(value)) return {};
-  if (value.length > 50) throw validationError("The number of session tags must not exceed 50.");
-  const out: Record<string, string> = {};
-  for (const t of value as { Key?: unknown; Value?: unknown }[]) {
-    const key = String(t.Key ?? "");
-    const v = String(t.Value ?? "");
-    if (key.length < 1 || key.length > 128 || v.length > 256) {
-      throw validationError(`Tag ${key} does not satisfy the session tag length constraints`);
-    }
-    out[key] = v;
-  }
-  return out;
+  const tags = value as { Key: string; Value: string }[];
+  refuseCaseDuplicates(tags.map((t) => t.Key));
+  return Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
 }
 
 function tagKeys(value: unknown): string[] {

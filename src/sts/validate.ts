@@ -18,8 +18,18 @@ export interface MemberRule {
   integer?: boolean;
   /** never echo the value (WebIdentityToken, SecretAccessKey) */
   sensitive?: boolean;
-  /** list members: item rules apply to `<name>.N.member` */
-  list?: { maxItems?: number; item?: Omit<MemberRule, "name">; itemField?: string };
+  /**
+   * list members: item rules apply to `<name>.N.member`; `itemField` names the one field checked (and
+   * shown) of structure items, `fields` several, each at `<name>.N.member.<field>`
+   */
+  list?: {
+    maxItems?: number;
+    item?: Omit<MemberRule, "name">;
+    itemField?: string;
+    fields?: Record<string, Omit<MemberRule, "name">>;
+    /** the model's shape of structure items, as messages name it */
+    shape?: string;
+  };
 }
 
 const SESSION_NAME = { pattern: /^[\w+=,.@-]*$/, patternText: "[\\w+=,.@-]*" };
@@ -44,24 +54,45 @@ export const ASSUME_ROLE_WITH_WEB_IDENTITY_RULES: MemberRule[] = [
   { name: "RoleSessionName", required: true, minLength: 2, maxLength: 64, ...SESSION_NAME },
   { name: "WebIdentityToken", required: true, minLength: 4, maxLength: 20000, sensitive: true },
   { name: "ProviderId", minLength: 4, maxLength: 2048 },
-  { name: "PolicyArns", list: { maxItems: 10, itemField: "arn", item: ARN_TYPE } },
+  {
+    name: "PolicyArns",
+    list: { maxItems: 10, shape: "PolicyDescriptorType", itemField: "arn", item: ARN_TYPE },
+  },
   { name: "Policy", ...POLICY, maxLength: 2048 },
   { name: "DurationSeconds", integer: true, min: 900, max: 43200 },
 ];
 
-const TAG_KEY = {
+export const TAG_KEY = {
   minLength: 1,
   maxLength: 128,
   pattern: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u,
   patternText: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
 };
+export const TAG_VALUE = {
+  maxLength: 256,
+  pattern: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u,
+  patternText: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+};
+/** sourceIdentityType: 2–64 characters of the session-name alphabet; `aws:` is refused separately */
+export const SOURCE_IDENTITY = { minLength: 2, maxLength: 64, ...SESSION_NAME };
 
 export const ASSUME_ROLE_RULES: MemberRule[] = [
   { name: "RoleArn", required: true, ...ARN_TYPE },
   { name: "RoleSessionName", required: true, minLength: 2, maxLength: 64, ...SESSION_NAME },
-  { name: "PolicyArns", list: { maxItems: 10, itemField: "arn", item: ARN_TYPE } },
+  {
+    name: "PolicyArns",
+    list: { maxItems: 10, shape: "PolicyDescriptorType", itemField: "arn", item: ARN_TYPE },
+  },
   { name: "Policy", ...POLICY },
   { name: "DurationSeconds", integer: true, min: 900, max: 43200 },
+  {
+    name: "Tags",
+    list: {
+      maxItems: 50,
+      shape: "Tag",
+      fields: { Key: { required: true, ...TAG_KEY }, Value: { required: true, ...TAG_VALUE } },
+    },
+  },
   { name: "TransitiveTagKeys", list: { maxItems: 50, item: TAG_KEY } },
   {
     name: "ExternalId",
@@ -78,7 +109,7 @@ export const ASSUME_ROLE_RULES: MemberRule[] = [
     patternText: "[\\w+=/:,.@-]*",
   },
   { name: "TokenCode", minLength: 6, maxLength: 6, pattern: /^[\d]*$/, patternText: "[\\d]*" },
-  { name: "SourceIdentity", minLength: 2, maxLength: 64, ...SESSION_NAME },
+  { name: "SourceIdentity", ...SOURCE_IDENTITY },
 ];
 
 /** Throws ValidationError listing every violated constraint, or returns when the input is valid. */
@@ -103,7 +134,7 @@ function checkMember(rule: Omit<MemberRule, "name">, value: unknown, at: string,
       fail(
         problems,
         at,
-        `'[${items.map((i) => describeItem(i, rule.list?.itemField)).join(", ")}]'`,
+        `'[${items.map((i) => describeItem(i, rule.list!)).join(", ")}]'`,
         `have length less than or equal to ${rule.list.maxItems}`,
       );
     }
@@ -112,6 +143,13 @@ function checkMember(rule: Omit<MemberRule, "name">, value: unknown, at: string,
       const v = field ? (item as Record<string, unknown>)?.[field] : item;
       if (rule.list?.item)
         checkMember(rule.list.item, v, `${at}.${i + 1}.member${field ? `.${field}` : ""}`, problems);
+      for (const [name, fieldRule] of Object.entries(rule.list?.fields ?? {}))
+        checkMember(
+          fieldRule,
+          (item as Record<string, unknown>)?.[name],
+          `${at}.${i + 1}.member.${name}`,
+          problems,
+        );
     });
     return;
   }
@@ -147,14 +185,20 @@ function fail(problems: string[], member: string, shown: string, constraint: str
   problems.push(`Value ${shown} at '${at}' failed to satisfy constraint: Member must ${constraint}`);
 }
 
-function describeItem(item: unknown, field: string | undefined): string {
-  if (field && typeof item === "object" && item !== null)
-    return `PolicyDescriptorType(${field}=${String((item as Record<string, unknown>)[field])})`;
-  return String(item);
+/** A list item as the service prints it in a message: structures as `Shape(field=value, …)` (Java's toString). */
+function describeItem(item: unknown, list: NonNullable<MemberRule["list"]>): string {
+  if (typeof item !== "object" || item === null) return String(item);
+  const fields = list.itemField ? [list.itemField] : Object.keys(list.fields ?? {});
+  const record = item as Record<string, unknown>;
+  return `${list.shape}(${fields.map((f) => `${lowerCamel(f)}=${String(record[f])}`).join(", ")})`;
 }
 
-function lowerCamel(name: string): string {
-  return name[0]!.toLowerCase() + name.slice(1);
+/** `Tags.1.member.Key` → `tags.1.member.key`: each part of a member's path, lowerCamelCase. */
+function lowerCamel(path: string): string {
+  return path
+    .split(".")
+    .map((part) => part.charAt(0).toLowerCase() + part.slice(1))
+    .join(".");
 }
 
 /** `arn:<partition>:iam::<12 digits>:role/<path><name>` (sts.md §2.2); the account and name, or undefined. */

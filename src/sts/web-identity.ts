@@ -7,6 +7,7 @@ import type { IamDirectory } from "../iam/model.ts";
 import type { KeyResolver } from "../oidc/verify.ts";
 import { parseJwt } from "../oidc/verify.ts";
 import { expiredTokenException, invalidIdentityToken, messages } from "./errors.ts";
+import { checkClaimedSourceIdentity, checkClaimedTags } from "./session-tags.ts";
 
 export interface WebIdentityOptions {
   /** tolerance for exp/nbf/iat, seconds (`sts.webIdentity.clockSkewSeconds`, default 60) */
@@ -157,12 +158,15 @@ function readTagsClaim(claims: JWTPayload): SessionTagsClaim {
     }
   }
   const transitiveTagKeys = Array.isArray(transitive) ? transitive.filter((k) => typeof k === "string") : [];
+  checkClaimedTags(TAGS_CLAIM, tags, transitiveTagKeys);
   return { tags, transitiveTagKeys };
 }
 
 export function sourceIdentityClaim(claims: JWTPayload): string | undefined {
   const v = claims[SOURCE_IDENTITY_CLAIM];
-  return typeof v === "string" ? v : undefined;
+  if (typeof v !== "string") return undefined;
+  checkClaimedSourceIdentity(SOURCE_IDENTITY_CLAIM, v);
+  return v;
 }
 
 export interface TrustRequestInput {

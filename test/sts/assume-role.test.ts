@@ -149,9 +149,13 @@ describe("AssumeRole: session tags and source identity", () => {
   });
 
   it("a trust policy without sts:TagSession refuses tags; the untagged call succeeds", async () => {
+    // STS names no reason for the TagSession check, as for AssumeRole's own
     await assert.rejects(
       assume(sts, { RoleArn: role("plain"), Tags: [{ Key: "team", Value: "blue" }] }),
-      denied("AccessDenied", new RegExp(`^User: ${adminArn} is not authorized to perform: sts:TagSession`)),
+      denied(
+        "AccessDenied",
+        `User: ${adminArn} is not authorized to perform: sts:TagSession on resource: ${role("plain")}`,
+      ),
     );
     const ok = await assume(sts, { RoleArn: role("plain") });
     assert.equal(ok.AssumedRoleUser?.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/plain/ss`);
@@ -172,6 +176,41 @@ describe("AssumeRole: session tags and source identity", () => {
         ],
       }),
       denied("AccessDenied", /sts:TagSession/),
+    );
+  });
+
+  it("Tags are held to the model: key pattern and length, value length, count, and case-insensitive keys", async () => {
+    const tagged = (Tags: { Key: string; Value: string }[]) => assume(sts, { RoleArn: role("tagged"), Tags });
+    await assert.rejects(
+      tagged([{ Key: "bad!", Value: "x" }]),
+      denied(
+        "ValidationError",
+        "1 validation error detected: Value 'bad!' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+      ),
+    );
+    await assert.rejects(
+      tagged([
+        { Key: "team", Value: "blue" },
+        { Key: "cost", Value: "v".repeat(257) },
+      ]),
+      denied(
+        "ValidationError",
+        `1 validation error detected: Value '${"v".repeat(257)}' at 'tags.2.member.value' failed to satisfy constraint: Member must have length less than or equal to 256`,
+      ),
+    );
+    await assert.rejects(
+      tagged(Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: "v" }))),
+      denied(
+        "ValidationError",
+        /^1 validation error detected: Value '\[Tag\(key=k0, value=v\), Tag\(key=k1, value=v\), .*Tag\(key=k50, value=v\)\]' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50$/,
+      ),
+    );
+    await assert.rejects(
+      tagged([
+        { Key: "team", Value: "blue" },
+        { Key: "Team", Value: "red" },
+      ]),
+      denied("ValidationError", "Duplicate tag keys found. Please note that Tag keys are case insensitive."),
     );
   });
 

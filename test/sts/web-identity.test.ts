@@ -298,6 +298,111 @@ describe("AssumeRoleWithWebIdentity", () => {
       const { AccessKeyId, SessionToken } = out.Credentials as { AccessKeyId: string; SessionToken: string };
       assert.equal(h.sts.credentials.lookup(AccessKeyId, SessionToken)!.principal.session!.policy, policy);
     });
+    it("Policy and PolicyArns together are held to 2,048 characters of plaintext", async () => {
+      // the length is checked before the ARNs are resolved
+      const arns = Array.from(
+        { length: 10 },
+        (_, i) => `arn:aws:iam::${ACCOUNT}:policy/p${i}-${"x".repeat(30)}`,
+      );
+      const statement = { Effect: "Allow", Action: "ecr:*", Resource: "*" };
+      const policy = (length: number) => {
+        const base = JSON.stringify({ Version: "2012-10-17", Statement: [statement], Id: "" });
+        return JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [statement],
+          Id: "i".repeat(length - base.length),
+        });
+      };
+      const arnLength = arns.reduce((n, a) => n + a.length, 0);
+      // every ARN is long enough that the inline policy alone stays under the limit
+      assert.ok(policy(2048 - arnLength + 1).length <= 2048);
+      await rejects(
+        assume(await h.token(), {
+          Policy: policy(2048 - arnLength + 1),
+          PolicyArns: arns.map((arn) => ({ arn })),
+        }),
+        "ValidationError",
+        `The session policies (Policy and PolicyArns together) are 2049 characters of plaintext; they cannot exceed 2048.`,
+      );
+    });
+  });
+
+  describe("session tags and source identity in the token meet AssumeRole's constraints", () => {
+    const tagging = () =>
+      h.addRole(
+        `tagging-${Math.random().toString(36).slice(2, 8)}`,
+        trustPolicy({ StringLike: { [`${GH}:sub`]: "repo:example-org/sample-app:*" } }, [
+          {
+            Effect: "Allow",
+            Principal: { Federated: PROVIDER_ARN },
+            Action: ["sts:TagSession", "sts:SetSourceIdentity"],
+          },
+        ]),
+      );
+    const withClaims = async (claims: Record<string, unknown>) =>
+      h.call("AssumeRoleWithWebIdentity", {
+        RoleArn: tagging(),
+        RoleSessionName: "s1",
+        WebIdentityToken: await h.token({}, claims),
+      });
+    const tags = (principalTags: Record<string, string[]>, transitive: string[] = []) => ({
+      "https://aws.amazon.com/tags": { principal_tags: principalTags, transitive_tag_keys: transitive },
+    });
+
+    it("refuses a tag key outside the model's pattern or length, and a value over 256", async () => {
+      await rejects(withClaims(tags({ "bad key!": ["x"] })), "ValidationError", /Session tag key 'bad key!'/);
+      await rejects(withClaims(tags({ ["k".repeat(129)]: ["x"] })), "ValidationError", /Session tag key/);
+      await rejects(
+        withClaims(tags({ team: ["v".repeat(257)] })),
+        "ValidationError",
+        /Session tag value of 'team'/,
+      );
+      await rejects(withClaims(tags({ team: ["a"] }, ["bad key!"])), "ValidationError", /Transitive tag key/);
+    });
+
+    it("refuses more than 50 tags, and keys that differ only in case", async () => {
+      const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, ["v"]]));
+      await rejects(withClaims(tags(many)), "ValidationError", /more than 50 session tags/);
+      await rejects(
+        withClaims(tags({ Team: ["a"], team: ["b"] })),
+        "ValidationError",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+      );
+    });
+
+    it("accepts tags at the limits: 50 of them, a 128-character key, a 256-character value", async () => {
+      // 50 tags, one of them with the longest key and value (all at full length would pass 20,000
+      // characters of token)
+      const full = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, ["v"]]));
+      full["k".repeat(128)] = ["v".repeat(256)];
+      // the packed size of that many tags is over AWS's limit: raise the twin's for this call only
+      const wide = await harness({ sts: { packedPolicyLimitBytes: 1 << 20 } });
+      try {
+        const arn = wide.addRole(
+          "tags-at-limits",
+          trustPolicy({ StringLike: { [`${GH}:sub`]: "repo:example-org/sample-app:*" } }, [
+            { Effect: "Allow", Principal: { Federated: PROVIDER_ARN }, Action: "sts:TagSession" },
+          ]),
+        );
+        const out = await wide.call("AssumeRoleWithWebIdentity", {
+          RoleArn: arn,
+          RoleSessionName: "s1",
+          WebIdentityToken: await wide.token({}, tags(full)),
+        });
+        assert.ok(out.Credentials);
+      } finally {
+        await wide.close();
+      }
+    });
+
+    it("refuses a source identity outside 2–64 characters of the pattern, or starting with aws:", async () => {
+      const claim = "https://aws.amazon.com/source_identity";
+      for (const bad of ["aws:deployer", "AWS:x1", "a", "has space", "s".repeat(65)]) {
+        await rejects(withClaims({ [claim]: bad }), "ValidationError", /source_identity claim must be 2-64/);
+      }
+      const out = await withClaims({ [claim]: "octocat@example" });
+      assert.equal(out.SourceIdentity, "octocat@example");
+    });
   });
 
   describe("trust policy", () => {
