@@ -7,8 +7,9 @@ import { misuse, parseCommand } from "./args.ts";
 export const usage = `Usage: keyship keys rotate --state DIR [--overlap SECONDS]
 
 Creates a new RS256 signing key for the state's OIDC issuer. New tokens are signed with it at
-once (a running twin picks it up from disk); the previous key stays in /.well-known/jwks for the
-overlap (default 86400 s) so tokens it signed still verify until they expire.
+once (a running twin picks it up from disk); the previous key stays in /.well-known/jwks, and STS
+accepts tokens it signed, for the overlap (default 86400 s). The end of the overlap is recorded
+with the key, so every twin serving the state honours it.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -25,12 +26,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write("keyship keys rotate: --overlap takes a number of seconds\n");
     return 2;
   }
-  const keys = new KeyStore(resolve(values.state), {
-    clock: systemClock,
-    ...(overlap !== undefined ? { rotationOverlapSeconds: overlap } : {}),
-  });
-  const { kid, retired } = await keys.rotate();
+  const keys = new KeyStore(resolve(values.state), { clock: systemClock });
+  const { kid, retired, publishUntil } = await keys.rotate(overlap);
   process.stdout.write(`signing key: ${kid}\n`);
-  for (const old of retired) process.stdout.write(`retired (still published for the overlap): ${old}\n`);
+  for (const old of retired) process.stdout.write(`retired (published until ${publishUntil}): ${old}\n`);
   return 0;
 }

@@ -11,8 +11,14 @@ interface StoredKey {
   kid: string;
   /** ISO time the key was created */
   createdAt: string;
-  /** ISO time it stopped signing; published until retiredAt + overlap */
+  /** ISO time it stopped signing */
   retiredAt?: string;
+  /**
+   * ISO time it stops being published (and accepted), decided when it was retired from that rotation's
+   * overlap, so every process serving the state agrees. Keys retired before this field existed: until
+   * retiredAt + the reading process's own overlap.
+   */
+  publishUntil?: string;
   privateJwk: JWK;
 }
 
@@ -130,15 +136,28 @@ export class KeyStore {
     const file = await this.#ensure(fresh);
     const now = this.#clock.now().getTime();
     return file.keys
-      .filter((k) => !k.retiredAt || Date.parse(k.retiredAt) + this.#overlapMs > now)
+      .filter((k) => this.#published(k, now))
       .reverse()
       .map((k) => publicJwk(k));
   }
 
-  /** Starts signing with a new key; the old one stays published for the overlap. Returns the new kid. */
-  async rotate(): Promise<{ kid: string; retired: string[] }> {
+  /** Whether a key is still published (and so accepted) at `now` (epoch ms). */
+  #published(k: StoredKey, now: number): boolean {
+    if (!k.retiredAt) return true;
+    if (k.publishUntil !== undefined) return Date.parse(k.publishUntil) > now;
+    return Date.parse(k.retiredAt) + this.#overlapMs > now;
+  }
+
+  /**
+   * Starts signing with a new key; the old one stays published for the overlap: `overlapSeconds`, else
+   * this store's configured overlap, recorded on the key as `publishUntil`. Returns the new kid.
+   */
+  async rotate(overlapSeconds?: number): Promise<{ kid: string; retired: string[]; publishUntil: string }> {
     await this.#ensure();
     const now = this.#clock.now();
+    const publishUntil = new Date(
+      now.getTime() + (overlapSeconds !== undefined ? overlapSeconds * 1000 : this.#overlapMs),
+    ).toISOString();
     const key = await newKey(now);
     const file = this.#load()!;
     const retired: string[] = [];
@@ -146,12 +165,12 @@ export class KeyStore {
       .map((k) => {
         if (k.retiredAt) return k;
         retired.push(k.kid);
-        return { ...k, retiredAt: now.toISOString() };
+        return { ...k, retiredAt: now.toISOString(), publishUntil };
       })
       // Keys past their overlap are of no further use: drop them from disk too.
-      .filter((k) => !k.retiredAt || Date.parse(k.retiredAt) + this.#overlapMs > now.getTime());
+      .filter((k) => this.#published(k, now.getTime()));
     this.#save({ version: 1, keys: [...keys, key] });
-    return { kid: key.kid, retired };
+    return { kid: key.kid, retired, publishUntil };
   }
 
   async #import(k: StoredKey): Promise<CryptoKey> {

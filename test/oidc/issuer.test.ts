@@ -1,6 +1,6 @@
 // Keys, token minting, discovery/JWKS and signature verification for local and remote issuers.
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -62,6 +62,42 @@ describe("KeyStore", () => {
       (await store.publicKeys()).map((k) => k.kid),
       [kid],
     );
+  });
+
+  it("the overlap is recorded at rotation: a reader with another overlap honours it; old files keep the reader's", async () => {
+    const clock = new ManualClock();
+    const keysDir = await mkdtemp(join(tmpdir(), "keyship-keys-until-"));
+    try {
+      const reader = new KeyStore(keysDir, { clock }); // a twin: default overlap, a day
+      const first = (await reader.signingKey()).kid;
+      const rotator = new KeyStore(keysDir, { clock, rotationOverlapSeconds: 7200 });
+      const { kid: second, publishUntil } = await rotator.rotate(30);
+      assert.equal(publishUntil, new Date(clock.now().getTime() + 30_000).toISOString());
+      clock.advance(29_000);
+      assert.deepEqual(
+        (await reader.publicKeys()).map((k) => k.kid),
+        [second, first],
+      );
+      clock.advance(1_000);
+      assert.deepEqual(
+        (await reader.publicKeys()).map((k) => k.kid),
+        [second],
+      );
+      // Without an argument the rotating store's configured overlap is recorded.
+      const { publishUntil: until2 } = await rotator.rotate();
+      assert.equal(until2, new Date(clock.now().getTime() + 7_200_000).toISOString());
+      // A key file written before publishUntil existed: each reader applies its own overlap.
+      const path = join(keysDir, "oidc", "keys.json");
+      const file = JSON.parse(readFileSync(path, "utf8")) as { keys: { publishUntil?: string }[] };
+      for (const k of file.keys) delete k.publishUntil;
+      writeFileSync(path, JSON.stringify(file));
+      clock.advance(3_600_000);
+      const shortReader = new KeyStore(keysDir, { clock, rotationOverlapSeconds: 1800 });
+      assert.equal((await shortReader.publicKeys()).length, 1);
+      assert.equal((await new KeyStore(keysDir, { clock }).publicKeys()).length, 2);
+    } finally {
+      await rm(keysDir, { recursive: true, force: true });
+    }
   });
 
   it("verification reads the key file at most once a second, but a new kid from a rotation at once", async () => {
