@@ -38,7 +38,7 @@ export function groupOperations(d: IamDeps): Record<string, Operation> {
         if (iam.getGroup(name)) throw new EntityAlreadyExists(`Group with name ${name} already exists.`);
         const group: IamGroup = {
           GroupName: name,
-          GroupId: rt.ids.uniqueId("AGPA"),
+          GroupId: rt.ids.uniqueId("AGPA", rt.accountId),
           Arn: groupArn(rt.accountId, path, name),
           Path: path,
           CreateDate: rt.clock.now(),

@@ -85,7 +85,7 @@ export function policyOperations(d: IamDeps): Record<string, Operation> {
           {
             Arn: arn,
             PolicyName: name,
-            PolicyId: rt.ids.uniqueId("ANPA"),
+            PolicyId: rt.ids.uniqueId("ANPA", rt.accountId),
             Path: path,
             Description: input.Description as string | undefined,
             DefaultVersionId: "v1",

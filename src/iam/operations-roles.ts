@@ -88,7 +88,7 @@ export function roleOperations(d: IamDeps): Record<string, Operation> {
         if (boundaryArn) requireBoundary(d, boundaryArn);
         iam.insertRole({
           RoleName: name,
-          RoleId: rt.ids.uniqueId("AROA"),
+          RoleId: rt.ids.uniqueId("AROA", rt.accountId),
           Arn: roleArn(rt.accountId, path, name),
           Path: path,
           CreateDate: rt.clock.now(),

@@ -38,7 +38,7 @@ function keyMetadata(k: AccessKeyRecord): Record<string, unknown> {
 /** Creates an access key for an existing user (also used for the bootstrap admin). */
 export function newAccessKey(d: IamDeps, userName: string): AccessKeyRecord {
   const key: AccessKeyRecord = {
-    AccessKeyId: d.rt.ids.uniqueId("AKIA"),
+    AccessKeyId: d.rt.ids.uniqueId("AKIA", d.rt.accountId),
     SecretAccessKey: d.rt.ids.secret(),
     UserName: userName,
     Status: "Active",
@@ -51,7 +51,7 @@ export function newAccessKey(d: IamDeps, userName: string): AccessKeyRecord {
 export function createUserRecord(d: IamDeps, name: string, path: string, boundaryArn?: string): IamUser {
   const user = {
     UserName: name,
-    UserId: d.rt.ids.uniqueId("AIDA"),
+    UserId: d.rt.ids.uniqueId("AIDA", d.rt.accountId),
     Arn: userArn(d.rt.accountId, path, name),
     Path: path,
     CreateDate: d.rt.clock.now(),

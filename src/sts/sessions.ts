@@ -5,7 +5,7 @@
 // a session writes nothing, and a restarted twin, even after `kill -9`, opens the token a client
 // presents. The SigV4 verifier still compares the presented token with the session's (sigv4.md §7).
 // States written before tokens were sealed keep their sessions in sts_sessions, read as before.
-import { randomBytesPooled } from "../core/random.ts";
+import { accountUniqueId } from "../core/ids.ts";
 import type { CredentialSource, Principal, RoleSession } from "../core/service.ts";
 import type { Store } from "../store/sqlite.ts";
 import { SessionSealer } from "./session-token.ts";
@@ -205,42 +205,7 @@ function fromRow(row: Row): StoredSession {
   };
 }
 
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/**
- * `ASIA` + 16 base32 characters encoding the account the way AWS's keys do (sts.md §3.1):
- * x = 2^47 | account << 7 | 7 random bits as 6 bytes, then 4 random bytes.
- */
+/** `ASIA` + 16 base32 characters encoding the account the way AWS's keys do (sts.md §3.1). */
 export function temporaryKeyId(accountId: string): string {
-  // 48 bits fit a double exactly: 2^47 + account·2^7 + r, with account < 10^12 < 2^40
-  const x = 2 ** 47 + Number(accountId) * 128 + (randomBytesPooled(1)[0]! & 0x7f);
-  const bytes = Buffer.alloc(10);
-  bytes.writeUIntBE(x, 0, 6);
-  randomBytesPooled(4).copy(bytes, 6);
-  return `ASIA${base32(bytes)}`;
-}
-
-/** The account a key id encodes (for keys whose fifth character is not I or J). */
-export function keyIdAccount(keyId: string): string {
-  let bits = 0n;
-  for (const c of keyId.slice(4, 14)) bits = (bits << 5n) | BigInt(BASE32.indexOf(c));
-  // 10 characters = 50 bits; the first 48 are x.
-  const x = bits >> 2n;
-  return String((x & 0x7fffffffff80n) >> 7n).padStart(12, "0");
-}
-
-function base32(bytes: Buffer): string {
-  let out = "";
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  return out;
+  return accountUniqueId("ASIA", accountId);
 }

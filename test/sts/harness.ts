@@ -98,7 +98,7 @@ export async function harness(options: { oidc?: OidcOptions; sts?: StsOptions } 
       const arn = `arn:aws:iam::${ACCOUNT}:role${path}${name}`;
       iam.insertRole({
         RoleName: name,
-        RoleId: randomIds.uniqueId("AROA"),
+        RoleId: randomIds.uniqueId("AROA", ACCOUNT),
         Arn: arn,
         Path: path,
         CreateDate: clock.now(),

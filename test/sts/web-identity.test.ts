@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from "jose";
 import { AwsError } from "../../src/http/aws-error.ts";
 import { jobFor } from "../../src/oidc/claims.ts";
-import { keyIdAccount } from "../../src/sts/sessions.ts";
+import { uniqueIdAccount } from "../../src/core/ids.ts";
 import { ACCOUNT, GH, type Harness, harness, PROVIDER_ARN, trustPolicy } from "./harness.ts";
 
 const SEED_TRUST = trustPolicy({
@@ -61,7 +61,8 @@ describe("AssumeRoleWithWebIdentity", () => {
     assert.equal(out.Provider, PROVIDER_ARN);
     const user = out.AssumedRoleUser as Record<string, string>;
     assert.equal(user.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/github-actions-deploy/GitHubActions`);
-    assert.match(user.AssumedRoleId!, /^AROA[A-Z2-7]{16}:GitHubActions$/);
+    assert.match(user.AssumedRoleId!, /^AROA[A-Z2-7]{17}:GitHubActions$/);
+    assert.equal(uniqueIdAccount(user.AssumedRoleId!), ACCOUNT);
     const creds = out.Credentials as {
       AccessKeyId: string;
       SecretAccessKey: string;
@@ -69,7 +70,7 @@ describe("AssumeRoleWithWebIdentity", () => {
       Expiration: Date;
     };
     assert.match(creds.AccessKeyId, /^ASIA[A-Z2-7]{16}$/);
-    assert.equal(keyIdAccount(creds.AccessKeyId), ACCOUNT);
+    assert.equal(uniqueIdAccount(creds.AccessKeyId), ACCOUNT);
     assert.equal(creds.SecretAccessKey.length, 40);
     assert.match(creds.SessionToken, /^IQoJb3JpZ2luX2Vj/);
     assert.equal(creds.Expiration.getTime(), h.clock.now().getTime() + 3600_000);

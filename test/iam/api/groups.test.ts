@@ -41,7 +41,7 @@ describe("IAM groups", () => {
     const created = await live.iam.send(new CreateGroupCommand({ GroupName: "devs", Path: "/eng/" }));
     assert.equal(created.Group?.Arn, `arn:aws:iam::${ACCOUNT}:group/eng/devs`);
     assert.equal(created.Group?.Path, "/eng/");
-    assert.match(created.Group?.GroupId ?? "", /^AGPA[A-Z0-9]{16}$/);
+    assert.match(created.Group?.GroupId ?? "", /^AGPA[A-Z2-7]{17}$/);
     assert.ok(created.Group?.CreateDate instanceof Date);
     for (const n of ["ops", "qa"])
       await live.iam.send(new CreateGroupCommand({ GroupName: n, Path: "/eng/" }));

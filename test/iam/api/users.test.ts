@@ -38,7 +38,7 @@ describe("IAM users and access keys", () => {
     const { User } = await live.iam.send(new GetUserCommand({}));
     assert.equal(User?.UserName, "keyship-admin");
     assert.equal(User?.Arn, "arn:aws:iam::123456789012:user/keyship-admin");
-    assert.match(User?.UserId ?? "", /^AIDA[A-Z0-9]{16}$/);
+    assert.match(User?.UserId ?? "", /^AIDA[A-Z2-7]{17}$/);
     assert.match(live.twin.admin.accessKeyId, /^AKIA[A-Z0-9]{16}$/);
     assert.equal(live.twin.admin.secretAccessKey.length, 40);
     const attached = await live.iam.send(new ListAttachedUserPoliciesCommand({ UserName: "keyship-admin" }));
