@@ -96,6 +96,8 @@ export async function run(argv: string[]): Promise<number> {
       }
       const now = systemClock.now();
       let identity: VerifiedWebIdentity;
+      let tags: ReturnType<typeof sessionTagsClaim>;
+      let sourceIdentity: string | undefined;
       try {
         // As STS: the token is judged first, its provider looked up in the role ARN's account.
         identity = await verifyWebIdentityToken(token, {
@@ -104,6 +106,9 @@ export async function run(argv: string[]): Promise<number> {
           keyResolver: new KeyResolver({ local: { [issuer.iss]: (fresh) => issuer.jwks(fresh) } }),
           now,
         });
+        // claims STS holds to AssumeRole's constraints (ValidationError) before it reads the role
+        tags = sessionTagsClaim(identity.claims);
+        sourceIdentity = sourceIdentityClaim(identity.claims);
       } catch (err) {
         if (!(err instanceof AwsError)) throw err;
         process.stdout.write(`token refused before the trust policy: ${err.code}: ${err.message}\n`);
@@ -122,8 +127,6 @@ export async function run(argv: string[]): Promise<number> {
       }
       process.stdout.write(`token: iss ${identity.iss}, aud ${identity.audience}, sub ${identity.subject}\n`);
       process.stdout.write(`provider: ${identity.providerArn}\n`);
-      const tags = sessionTagsClaim(identity.claims);
-      const sourceIdentity = sourceIdentityClaim(identity.claims);
       const request = webIdentityTrustRequest({
         identity,
         roleArn: role.Arn,

@@ -128,6 +128,18 @@ describe("keyship explain", () => {
       aud.stdout,
       /^token refused before the trust policy: InvalidIdentityToken: Incorrect token audience$/m,
     );
+    // a source identity STS would refuse (ValidationError) is reported, not thrown
+    const aws = await token(
+      "--repo",
+      "example-org/sample-app",
+      "--audience",
+      "sts.amazonaws.com",
+      "--claim",
+      "https://aws.amazon.com/source_identity=aws:me",
+    );
+    const bad = await explain("main-only", "--token", aws);
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stdout, /^token refused before the trust policy: ValidationError: .*source_identity/m);
   });
 
   it("--repo/--environment mints for the described job; a missing role says what STS would answer", async () => {

@@ -5,9 +5,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from "jose";
+import { uniqueIdAccount } from "../../src/core/ids.ts";
 import { AwsError } from "../../src/http/aws-error.ts";
 import { jobFor } from "../../src/oidc/claims.ts";
-import { uniqueIdAccount } from "../../src/core/ids.ts";
 import { ACCOUNT, GH, type Harness, harness, PROVIDER_ARN, trustPolicy } from "./harness.ts";
 
 const SEED_TRUST = trustPolicy({
