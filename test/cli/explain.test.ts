@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { clientConfig, withTwin } from "../support/twin.ts";
+import { webIdentityTrust } from "../support/web-identity-trust.ts";
 
 const BIN = join(import.meta.dirname, "../../bin/keyship");
 const GH = "token.actions.githubusercontent.com";
@@ -44,20 +45,13 @@ describe("keyship explain", () => {
       iam.send(
         new CreateRoleCommand({
           RoleName: name,
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "GitHubDeploy",
-                Effect: "Allow",
-                Principal: { Federated: provider },
-                Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: {
-                  StringEquals: { [`${GH}:aud`]: "sts.amazonaws.com", [`${GH}:sub`]: sub },
-                },
-              },
-            ],
-          }),
+          AssumeRolePolicyDocument: webIdentityTrust(
+            provider,
+            {
+              StringEquals: { [`${GH}:aud`]: "sts.amazonaws.com", [`${GH}:sub`]: sub },
+            },
+            "GitHubDeploy",
+          ),
         }),
       );
     await role("main-only", "repo:example-org/sample-app:ref:refs/heads/main");
@@ -179,21 +173,11 @@ describe("keyship explain", () => {
       new CreateRoleCommand({
         RoleName: "pathed",
         Path: "/deploy/",
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: provider },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: {
-                StringEquals: {
-                  [`${GH}:aud`]: "sts.amazonaws.com",
-                  [`${GH}:sub`]: "repo:example-org/sample-app:ref:refs/heads/main",
-                },
-              },
-            },
-          ],
+        AssumeRolePolicyDocument: webIdentityTrust(provider, {
+          StringEquals: {
+            [`${GH}:aud`]: "sts.amazonaws.com",
+            [`${GH}:sub`]: "repo:example-org/sample-app:ref:refs/heads/main",
+          },
         }),
       }),
     );

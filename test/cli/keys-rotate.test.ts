@@ -15,6 +15,7 @@ import { decodeProtectedHeader } from "jose";
 import { readAdmin } from "../support/admin.ts";
 import { keyship } from "../support/cli.ts";
 import { killHard, spawnTwin, tempDir } from "../support/twin.ts";
+import { webIdentityTrust } from "../support/web-identity-trust.ts";
 
 const GH = "token.actions.githubusercontent.com";
 
@@ -69,21 +70,11 @@ describe("keyship keys rotate --overlap on a served twin", () => {
       await iam.send(
         new CreateRoleCommand({
           RoleName: "deploy",
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Federated: provider },
-                Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: {
-                  StringEquals: {
-                    [`${GH}:aud`]: "sts.amazonaws.com",
-                    [`${GH}:sub`]: "repo:example-org/sample-app:ref:refs/heads/main",
-                  },
-                },
-              },
-            ],
+          AssumeRolePolicyDocument: webIdentityTrust(provider, {
+            StringEquals: {
+              [`${GH}:aud`]: "sts.amazonaws.com",
+              [`${GH}:sub`]: "repo:example-org/sample-app:ref:refs/heads/main",
+            },
           }),
         }),
       )

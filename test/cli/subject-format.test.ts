@@ -10,6 +10,7 @@ import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from
 import { defaultSubjectFormat, jobFor } from "../../src/oidc/claims.ts";
 import { keyship } from "../support/cli.ts";
 import { clientConfig, withTwin } from "../support/twin.ts";
+import { webIdentityTrust } from "../support/web-identity-trust.ts";
 
 const GH = "token.actions.githubusercontent.com";
 const REPO = "example-org/sample-app";
@@ -58,16 +59,8 @@ describe("--repo-created and --subject-format", () => {
     await iam.send(
       new CreateRoleCommand({
         RoleName: "immutable-main",
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: provider },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: { StringEquals: { [`${GH}:sub`]: `${prefix}:ref:refs/heads/main` } },
-            },
-          ],
+        AssumeRolePolicyDocument: webIdentityTrust(provider, {
+          StringEquals: { [`${GH}:sub`]: `${prefix}:ref:refs/heads/main` },
         }),
       }),
     );

@@ -10,6 +10,7 @@ import { type LoopbackIdp, startLoopbackIdp } from "../oidc/loopback-idp.ts";
 import { readAdmin } from "../support/admin.ts";
 import { keyship } from "../support/cli.ts";
 import { killHard, spawnTwin, tempDir } from "../support/twin.ts";
+import { webIdentityTrust } from "../support/web-identity-trust.ts";
 
 describe("keyship up --token-ttl --trust-issuer", () => {
   let state: string;
@@ -41,18 +42,8 @@ describe("keyship up --token-ttl --trust-issuer", () => {
     const role = await iam.send(
       new CreateRoleCommand({
         RoleName: "idp-role",
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: provider },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: {
-                StringEquals: { "idp.example.test:aud": "my-app", "idp.example.test:sub": "user-42" },
-              },
-            },
-          ],
+        AssumeRolePolicyDocument: webIdentityTrust(provider, {
+          StringEquals: { "idp.example.test:aud": "my-app", "idp.example.test:sub": "user-42" },
         }),
       }),
     );

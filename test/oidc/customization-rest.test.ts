@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { clientConfig, withTwin } from "../support/twin.ts";
+import { webIdentityTrust } from "../support/web-identity-trust.ts";
 
 const BIN = join(import.meta.dirname, "../../bin/keyship");
 const GH = "token.actions.githubusercontent.com";
@@ -87,19 +88,9 @@ describe("subject customization through the REST paths", () => {
     const role = await iam.send(
       new CreateRoleCommand({
         RoleName: "pinned-deploy",
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: provider },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: {
-                StringEquals: { [`${GH}:aud`]: "sts.amazonaws.com" },
-                StringLike: { [`${GH}:sub`]: `${prefix}:*` },
-              },
-            },
-          ],
+        AssumeRolePolicyDocument: webIdentityTrust(provider, {
+          StringEquals: { [`${GH}:aud`]: "sts.amazonaws.com" },
+          StringLike: { [`${GH}:sub`]: `${prefix}:*` },
         }),
       }),
     );
