@@ -1,6 +1,7 @@
 // Input checks for the IAM API from botocore's iam model (member lengths, patterns, ranges), answered
 // with AWS's ValidationError wording (sts.md §1.5), plus the Marker/MaxItems pagination IAM lists share.
 import type { OperationInput } from "../core/service.ts";
+import { AwsError } from "../http/aws-error.ts";
 import { ValidationError } from "./errors.ts";
 
 export interface Constraint {
@@ -191,12 +192,17 @@ export function paginate<T>(
   const max = intOf(input.MaxItems) ?? 100;
   let start = 0;
   if (typeof input.Marker === "string" && input.Marker !== "") {
-    const decoded = Number(
-      Buffer.from(input.Marker, "base64url")
-        .toString("utf8")
-        .replace(/^keyship:/, ""),
-    );
-    if (Number.isInteger(decoded) && decoded >= 0) start = decoded;
+    const text = Buffer.from(input.Marker, "base64url").toString("utf8");
+    // base64url decoding skips what it cannot read: only the marker's exact encoding is one
+    const decoded =
+      text.startsWith("keyship:") && Buffer.from(text).toString("base64url") === input.Marker
+        ? Number(text.slice(8))
+        : Number.NaN;
+    // A marker the twin never gave must not quietly restart at the first page (a client echoing it
+    // would loop); AWS's text for this is unpublished: "Invalid Marker." [I]
+    if (!Number.isInteger(decoded) || decoded < 0)
+      throw new AwsError("ValidationError", "Invalid Marker.", 400);
+    start = decoded;
   }
   const page = items.slice(start, start + max);
   const next = start + page.length;

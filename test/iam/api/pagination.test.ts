@@ -216,6 +216,20 @@ describe("IAM pagination", () => {
     });
   }
 
+  it("a Marker the twin never gave is a ValidationError, not the first page again", async () => {
+    for (const Marker of ["garbage", Buffer.from("keyship:-1").toString("base64url"), "a2V5c2hpcDox!"]) {
+      await assert.rejects(
+        live.iam.send(new ListRolesCommand({ Marker })),
+        (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+          assert.equal(e.name, "ValidationError");
+          assert.equal(e.message, "Invalid Marker.");
+          assert.equal(e.$metadata?.httpStatusCode, 400);
+          return true;
+        },
+      );
+    }
+  });
+
   it("ListAccessKeys: two keys, one a page", async () => {
     const { paged, whole } = await pages(
       (pg) => live.iam.send(new ListAccessKeysCommand({ UserName: "pg-user-1", ...pg })),
