@@ -149,7 +149,8 @@ describe("docker runtime on Podman (in-process twin)", { timeout: 300_000 }, () 
   });
 
   it("labels each container as the ECS agent does, with the task's dockerLabels", async () => {
-    const arn = await runTask("labelled", { dockerLabels: { "team.name": "web" } });
+    // the image's server runs as PID 1 and ignores SIGTERM: a short stopTimeout ends the test sooner
+    const arn = await runTask("labelled", { dockerLabels: { "team.name": "web" }, stopTimeout: 2 });
     const [c] = await containersOf(arn);
     assert.ok(c, "one container carries the task ARN label");
     const td = (await describeTask(arn)).taskDefinitionArn!;
@@ -182,6 +183,7 @@ describe("docker runtime on Podman (in-process twin)", { timeout: 300_000 }, () 
     const arn = await runTask("pinned", {
       image: `${twin.accountId}.dkr.ecr.us-east-1.amazonaws.com/pinned@${digest}`,
       portMappings: [{ containerPort: 8080 }],
+      stopTimeout: 2,
     });
     const task = await describeTask(arn);
     const port = task.containers![0]!.networkBindings![0]!.hostPort!;
@@ -194,6 +196,7 @@ describe("docker runtime on Podman (in-process twin)", { timeout: 300_000 }, () 
   it("health checks run inside the container: CMD-SHELL healthy, failing, timing out, and held back by startPeriod", async () => {
     const check = (command: string, extra: Record<string, number> = {}) => ({
       healthCheck: { command: ["CMD-SHELL", command], interval: 5, timeout: 2, retries: 1, ...extra },
+      stopTimeout: 2,
     });
     const healthOf = async (arn: string, want: string) => {
       for (let i = 0; i < 100; i++) {
