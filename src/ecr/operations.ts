@@ -8,6 +8,7 @@ import { issueToken } from "./auth-token.ts";
 import { ecrErrors } from "./errors.ts";
 import { validateLifecyclePolicy } from "./lifecycle.ts";
 import { MAX_MANIFEST_BYTES } from "./manifest.ts";
+import { repositoryCheck } from "./repository-check.ts";
 import type { EcrState, ExclusionFilter, Image, Repository, TagMutability } from "./state.ts";
 import { isRepositoryName, repositoryArn } from "./state.ts";
 
@@ -237,11 +238,13 @@ export function createEcrService(options: EcrApiOptions): Service {
           "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''",
         );
       }
-      ctx.authorize({
-        action: "ecr:CreateRepository",
-        resource: repositoryArn(acct, ctx.region, name),
-        context: requestTagContext(tags),
-      });
+      const resource = repositoryArn(acct, ctx.region, name);
+      const context = requestTagContext(tags);
+      // Tags on create need ecr:TagResource too (ecr-supported-iam-actions-tagging.html)
+      ctx.authorize([
+        { action: "ecr:CreateRepository", resource, context },
+        ...(tags.length > 0 ? [{ action: "ecr:TagResource", resource, context }] : []),
+      ]);
       if (tags.length > 50) throw ecrErrors.tooManyTags();
       const { m, filters } = mutabilityInput(input);
       const enc = input.encryptionConfiguration ?? { encryptionType: "AES256" };
@@ -745,21 +748,7 @@ function authorizeRepo(
   region = ctx.region,
   requestContext: Record<string, string | string[]> = {},
 ): void {
-  const arn = repositoryArn(accountId, region, name);
-  const context = { ...resourceTagContext(repo?.tags ?? []), ...requestContext };
-  ctx.authorize({
-    action: `ecr:${op}`,
-    resource: arn,
-    resourceAccount: accountId,
-    ...(repo?.policy ? { resourcePolicy: { id: arn, document: repo.policy } } : {}),
-    ...(Object.keys(context).length > 0 ? { context } : {}),
-  });
-}
-
-function resourceTagContext(tags: { Key: string; Value: string }[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of tags) out[`aws:ResourceTag/${t.Key}`] = t.Value;
-  return out;
+  ctx.authorize(repositoryCheck(op, accountId, region, name, repo, requestContext));
 }
 
 function requestTagContext(tags: { Key: string; Value: string }[]): Record<string, string | string[]> {

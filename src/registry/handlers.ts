@@ -8,6 +8,7 @@ import type { AuthzCheck, Principal, RouteContext, TwinRuntime } from "../core/s
 import { ecrErrors } from "../ecr/errors.ts";
 import { verifyLayerUrl } from "../ecr/layer-url.ts";
 import { MAX_MANIFEST_BYTES, MEDIA } from "../ecr/manifest.ts";
+import { repositoryCheck } from "../ecr/repository-check.ts";
 import type { EcrState, Repository } from "../ecr/state.ts";
 import { isRepositoryName, isTag, repositoryArn } from "../ecr/state.ts";
 import { AwsError } from "../http/aws-error.ts";
@@ -173,13 +174,8 @@ function authorizeRepo(c: Call, name: string, actions: string[], opts: { quiet?:
   if (!isRepositoryName(name)) throw registryErrors.nameInvalid(name);
   const { accountId, region } = c.id;
   const repo = c.deps.state.findRepository(accountId, region, name);
-  const arn = repositoryArn(accountId, region, name);
-  const checks: AuthzCheck[] = actions.map((a) => ({
-    action: `ecr:${a}`,
-    resource: arn,
-    resourceAccount: accountId,
-    ...(repo?.policy ? { resourcePolicy: { id: arn, document: repo.policy } } : {}),
-  }));
+  // as the ECR API checks them: the repository's policy and its tags (aws: and ecr:ResourceTag)
+  const checks: AuthzCheck[] = actions.map((a) => repositoryCheck(a, accountId, region, name, repo));
   try {
     c.deps.authorize(c.id.principal, checks, {
       service: "ecr",
