@@ -114,6 +114,12 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     if (s.startsWith("arn:")) return s;
     return `arn:aws:ecs:${ctx.region}:${ctx.accountId}:cluster/${s}`;
   };
+  /** The cluster a request names, as AWS authorizes it: built from the request, whether or not it exists. */
+  const namedCluster = (ctx: RequestContext, ref: unknown): { arn: string; name: string } => {
+    const arn = clusterArnOf(ctx, ref);
+    const p = parseEcsArn(arn);
+    return { arn, name: p?.type === "cluster" ? p.path.join("/") : arn };
+  };
   const requireCluster = (ctx: RequestContext, ref: unknown) => {
     const arn = clusterArnOf(ctx, ref);
     const c = ecs.getCluster(arn);
@@ -126,6 +132,17 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     if (ref.startsWith("arn:")) return parseEcsArn(ref)?.type === "task" ? ref : undefined;
     if (!/^[a-zA-Z0-9-]{1,64}$/.test(ref)) return undefined;
     return `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task/${cluster}/${ref}`;
+  };
+  /** The task ARN a DescribeTasks reference names, also when it is not one the twin could hold. */
+  const namedTaskArn = (ctx: RequestContext, cluster: string, ref: string): string =>
+    taskArnOf(ctx, cluster, ref) ??
+    (ref.startsWith("arn:") ? ref : `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task/${cluster}/${ref}`);
+  /** The task-definition ARN a reference names (family, family:revision or ARN), whether or not it exists. */
+  const namedTaskDefinitionArn = (ctx: RequestContext, ref: unknown): string => {
+    const s = String(ref ?? "");
+    return s.startsWith("arn:")
+      ? `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${s.replace(/^.*task-definition\//, "")}`
+      : `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${s}`;
   };
   const principalArn = (ctx: RequestContext) => ctx.principal?.arn ?? `arn:aws:iam::${ctx.accountId}:root`;
 
@@ -156,11 +173,17 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         context: { "iam:PassedToService": service },
       }));
 
-  // ECS's tag condition keys: aws:ResourceTag/* for an existing cluster, service, task or task definition,
-  // aws:RequestTag/* and aws:TagKeys for the tags a call creates or removes
+  // ECS's tag condition keys: aws:ResourceTag/* and ecs:ResourceTag/* (the Service Authorization Reference
+  // lists both) for an existing cluster, service, task or task definition, aws:RequestTag/* and aws:TagKeys
+  // for the tags a call creates or removes
   // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html).
   const resourceTags = (arn: string): Record<string, string> =>
-    Object.fromEntries(ecs.tags(arn).map((t) => [`aws:ResourceTag/${t.key}`, t.value]));
+    Object.fromEntries(
+      ecs.tags(arn).flatMap((t) => [
+        [`aws:ResourceTag/${t.key}`, t.value],
+        [`ecs:ResourceTag/${t.key}`, t.value],
+      ]),
+    );
   const requestTags = (tags: { key: string; value: string }[]): Record<string, string | string[]> =>
     tags.length === 0
       ? {}
@@ -168,6 +191,23 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
           ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.key}`, t.value])),
           "aws:TagKeys": tags.map((t) => t.key),
         };
+  /**
+   * Tag-on-create: a create call that carries tags also needs ecs:TagResource on the resource it creates, with
+   * ecs:CreateAction naming the operation (supported-iam-actions-tagging.html). Without tags, no check.
+   */
+  const tagOnCreate = (createAction: string, resources: string[], tags: { key: string; value: string }[]) =>
+    tags.length === 0
+      ? []
+      : resources.map((resource) => ({
+          action: "ecs:TagResource",
+          resource,
+          context: { "ecs:CreateAction": createAction, ...requestTags(tags) },
+        }));
+  /** ecs:enable-execute-command, when the request sets enableExecuteCommand. */
+  const executeCommandKey = (input: Json): Record<string, string> =>
+    typeof input.enableExecuteCommand === "boolean"
+      ? { "ecs:enable-execute-command": String(input.enableExecuteCommand) }
+      : {};
 
   const checkLaunch = (td: Json, launchType: string | undefined, networkConfiguration: Json | undefined) => {
     if (
@@ -262,8 +302,11 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         );
       }
       const tags = checkTags(input.tags);
-      ctx.authorize({ action: "ecs:CreateCluster", resource: "*", context: requestTags(tags) });
       const arn = clusterArnOf(ctx, name);
+      ctx.authorize([
+        { action: "ecs:CreateCluster", resource: "*", context: requestTags(tags) },
+        ...tagOnCreate("CreateCluster", [arn], tags),
+      ]);
       return ecs.tx(() => {
         const existing = ecs.getCluster(arn);
         if (existing?.status === "ACTIVE") return { cluster: clusterView(existing, []) };
@@ -334,11 +377,15 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
 
     // ---- task definitions
     RegisterTaskDefinition(input, ctx) {
-      ctx.authorize({
-        action: "ecs:RegisterTaskDefinition",
-        resource: "*",
-        context: requestTags(checkTags(input.tags)),
-      });
+      const requested = checkTags(input.tags);
+      // the revision this registration will most likely get (registrations of one family racing in the same
+      // group commit may take it first): the ARN tag-on-create is authorized on
+      const family = String(input.family ?? "");
+      const nextArn = `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${family}:${requested.length > 0 ? ecs.peekRevision(family) : 0}`;
+      ctx.authorize([
+        { action: "ecs:RegisterTaskDefinition", resource: "*", context: requestTags(requested) },
+        ...tagOnCreate("RegisterTaskDefinition", [nextArn], requested),
+      ]);
       for (const key of [
         "taskDefinitionArn",
         "revision",
@@ -404,7 +451,10 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         for (const ref of refs) {
           const row = resolveTaskDefinition(ctx, ref);
           const arn = row?.arn ?? String(ref);
-          ctx.authorize({ action: "ecs:DeleteTaskDefinitions", resource: arn });
+          ctx.authorize({
+            action: "ecs:DeleteTaskDefinitions",
+            resource: row?.arn ?? namedTaskDefinitionArn(ctx, ref),
+          });
           if (!row || !String(ref).includes(":")) {
             failures.push({ arn, reason: "The specified task definition does not exist." });
           } else if (row.status === "ACTIVE") {
@@ -458,14 +508,26 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
           "Service name can have up to 255 characters. Valid characters are letters (uppercase and lowercase), numbers, hyphens, and underscores.",
         );
       }
-      const cluster = requireCluster(ctx, input.cluster);
-      const arn = serviceArnOf(ctx, cluster.name, name);
-      ctx.authorize({
-        action: "ecs:CreateService",
-        resource: arn,
-        context: { "ecs:cluster": cluster.arn, ...requestTags(checkTags(input.tags)) },
-      });
+      const named = namedCluster(ctx, input.cluster);
+      const arn = serviceArnOf(ctx, named.name, name);
+      const requested = checkTags(input.tags);
       const td = resolveTaskDefinition(ctx, input.taskDefinition);
+      ctx.authorize([
+        {
+          action: "ecs:CreateService",
+          resource: arn,
+          context: {
+            "ecs:cluster": named.arn,
+            ...(input.taskDefinition !== undefined
+              ? { "ecs:task-definition": td?.arn ?? namedTaskDefinitionArn(ctx, input.taskDefinition) }
+              : {}),
+            ...executeCommandKey(input),
+            ...requestTags(requested),
+          },
+        },
+        ...tagOnCreate("CreateService", [arn], requested),
+      ]);
+      const cluster = requireCluster(ctx, input.cluster);
       if (typeof input.taskDefinition === "string" && !input.taskDefinition.startsWith("arn:")) {
         const family = input.taskDefinition.split(":")[0]!;
         if (!NAME.test(family)) throw err("ClientException", "Family contains invalid characters.");
@@ -572,14 +634,25 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       return result;
     },
     UpdateService(input, ctx) {
-      const cluster = requireCluster(ctx, input.cluster);
+      const named = namedCluster(ctx, input.cluster);
       if (typeof input.service !== "string") throw err("InvalidParameterException", "service is required.");
-      const arn = serviceArnOf(ctx, cluster.name, input.service);
+      const arn = serviceArnOf(ctx, named.name, input.service);
+      const givenTd =
+        input.taskDefinition === undefined
+          ? undefined
+          : (resolveTaskDefinition(ctx, input.taskDefinition)?.arn ??
+            namedTaskDefinitionArn(ctx, input.taskDefinition));
       ctx.authorize({
         action: "ecs:UpdateService",
         resource: arn,
-        context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
+        context: {
+          "ecs:cluster": named.arn,
+          ...(givenTd !== undefined ? { "ecs:task-definition": givenTd } : {}),
+          ...executeCommandKey(input),
+          ...resourceTags(arn),
+        },
       });
+      const cluster = requireCluster(ctx, input.cluster);
       const now = ctx.now.getTime();
       const result = ecs.tx(() => {
         const svc = ecs.getService(arn);
@@ -678,13 +751,14 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       return result;
     },
     DeleteService(input, ctx) {
-      const cluster = requireCluster(ctx, input.cluster);
-      const arn = serviceArnOf(ctx, cluster.name, String(input.service ?? ""));
+      const named = namedCluster(ctx, input.cluster);
+      const arn = serviceArnOf(ctx, named.name, String(input.service ?? ""));
       ctx.authorize({
         action: "ecs:DeleteService",
         resource: arn,
-        context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
+        context: { "ecs:cluster": named.arn, ...resourceTags(arn) },
       });
+      const cluster = requireCluster(ctx, input.cluster);
       const result = ecs.tx(() => {
         const svc = ecs.getService(arn);
         if (!svc || svc.clusterArn !== cluster.arn)
@@ -706,17 +780,20 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       if (!Array.isArray(refs) || refs.length < 1 || refs.length > 10) {
         throw err("InvalidParameterException", "services must contain between 1 and 10 items.");
       }
+      const named = namedCluster(ctx, input.cluster);
+      const arns = (refs as unknown[]).map((ref) => serviceArnOf(ctx, named.name, String(ref)));
+      for (const arn of arns) {
+        ctx.authorize({
+          action: "ecs:DescribeServices",
+          resource: arn,
+          context: { "ecs:cluster": named.arn, ...resourceTags(arn) },
+        });
+      }
       const cluster = requireCluster(ctx, input.cluster);
       const withTags = (input.include ?? []).includes("TAGS");
       const services: Json[] = [];
       const failures: Json[] = [];
-      for (const ref of refs as string[]) {
-        const arn = serviceArnOf(ctx, cluster.name, ref);
-        ctx.authorize({
-          action: "ecs:DescribeServices",
-          resource: arn,
-          context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
-        });
+      for (const arn of arns) {
         const svc = ecs.getService(arn);
         if (svc && svc.clusterArn === cluster.arn)
           services.push(describedService(svc, withTags ? ecs.tags(arn) : undefined));
@@ -725,8 +802,12 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       return { services, failures };
     },
     ListServices(input, ctx) {
+      ctx.authorize({
+        action: "ecs:ListServices",
+        resource: "*",
+        context: { "ecs:cluster": namedCluster(ctx, input.cluster).arn },
+      });
       const cluster = requireCluster(ctx, input.cluster);
-      ctx.authorize({ action: "ecs:ListServices", resource: "*", context: { "ecs:cluster": cluster.arn } });
       const arns = ecs
         .listServices(cluster.arn, ["ACTIVE"])
         .filter((s) => input.launchType === undefined || s.extra.launchType === input.launchType)
@@ -742,20 +823,33 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
 
     // ---- tasks
     RunTask(input, ctx) {
-      const cluster = requireCluster(ctx, input.cluster);
+      const named = namedCluster(ctx, input.cluster);
       const td = resolveTaskDefinition(ctx, input.taskDefinition);
-      const tdArnForAuth =
-        td?.arn ??
-        `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${String(input.taskDefinition ?? "").replace(/^.*task-definition\//, "")}`;
-      ctx.authorize({
-        action: "ecs:RunTask",
-        resource: tdArnForAuth,
-        context: {
-          "ecs:cluster": cluster.arn,
-          ...(td ? resourceTags(td.arn) : {}),
-          ...requestTags(checkTags(input.tags)),
+      const requested = checkTags(input.tags);
+      // with tags, the tasks' ids are chosen now: tag-on-create is authorized on the ARNs of the tasks it creates
+      const taskIds: string[] = [];
+      if (requested.length > 0) {
+        const n = typeof input.count === "number" && input.count >= 1 && input.count <= 10 ? input.count : 1;
+        for (let i = 0; i < n; i++) taskIds.push(deps.ids.taskId());
+      }
+      ctx.authorize([
+        {
+          action: "ecs:RunTask",
+          resource: td?.arn ?? namedTaskDefinitionArn(ctx, input.taskDefinition),
+          context: {
+            "ecs:cluster": named.arn,
+            ...executeCommandKey(input),
+            ...(td ? resourceTags(td.arn) : {}),
+            ...requestTags(requested),
+          },
         },
-      });
+        ...tagOnCreate(
+          "RunTask",
+          taskIds.map((id) => `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task/${named.name}/${id}`),
+          requested,
+        ),
+      ]);
+      const cluster = requireCluster(ctx, input.cluster);
       const clientToken = checkClientToken(input.clientToken);
       const now = ctx.now.getTime();
       const fingerprint = clientToken === undefined ? "" : requestFingerprint(input);
@@ -799,7 +893,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
         const out: Json[] = [];
         for (let i = 0; i < count; i++) {
           const t = newTask({
-            taskId: deps.ids.taskId(),
+            taskId: taskIds[i] ?? deps.ids.taskId(),
             clusterArn: cluster.arn,
             taskDefinition: td.doc,
             now,
@@ -831,14 +925,15 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       return { tasks, failures: [] };
     },
     StopTask(input, ctx) {
-      const cluster = requireCluster(ctx, input.cluster);
-      const arn = taskArnOf(ctx, cluster.name, String(input.task ?? ""));
+      const named = namedCluster(ctx, input.cluster);
+      const arn = taskArnOf(ctx, named.name, String(input.task ?? ""));
       if (!arn) throw err("InvalidParameterException", "Task Identifier is invalid");
       ctx.authorize({
         action: "ecs:StopTask",
         resource: arn,
-        context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
+        context: { "ecs:cluster": named.arn, ...resourceTags(arn) },
       });
+      const cluster = requireCluster(ctx, input.cluster);
       const result = ecs.tx(() => {
         const t = ecs.getTask(arn);
         if (!t || t.clusterArn !== cluster.arn)
@@ -858,21 +953,30 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
     },
     DescribeTasks(input, ctx) {
       const refs = input.tasks;
+      if (!Array.isArray(refs) || refs.length === 0 || refs.length > 100) {
+        requireCluster(ctx, input.cluster); // no task to authorize on: answered as before
+        throw err(
+          "InvalidParameterException",
+          Array.isArray(refs) && refs.length > 100
+            ? "Tasks cannot contain more than 100 items."
+            : "Tasks cannot be empty.",
+        );
+      }
+      const named = namedCluster(ctx, input.cluster);
+      for (const ref of refs as unknown[]) {
+        const arn = namedTaskArn(ctx, named.name, String(ref));
+        ctx.authorize({
+          action: "ecs:DescribeTasks",
+          resource: arn,
+          context: { "ecs:cluster": named.arn, ...resourceTags(arn) },
+        });
+      }
       const cluster = requireCluster(ctx, input.cluster);
-      if (!Array.isArray(refs) || refs.length === 0)
-        throw err("InvalidParameterException", "Tasks cannot be empty.");
-      if (refs.length > 100)
-        throw err("InvalidParameterException", "Tasks cannot contain more than 100 items.");
       const withTags = (input.include ?? []).includes("TAGS");
       const tasks: Json[] = [];
       const failures: Json[] = [];
       for (const ref of refs as string[]) {
         const arn = taskArnOf(ctx, cluster.name, String(ref)) ?? String(ref);
-        ctx.authorize({
-          action: "ecs:DescribeTasks",
-          resource: arn,
-          context: { "ecs:cluster": cluster.arn, ...resourceTags(arn) },
-        });
         const t = ecs.getTask(arn);
         if (t && t.clusterArn === cluster.arn)
           tasks.push(renderTask(t, withTags ? ecs.tags(arn) : undefined));
@@ -881,8 +985,12 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       return { tasks, failures };
     },
     ListTasks(input, ctx) {
+      ctx.authorize({
+        action: "ecs:ListTasks",
+        resource: "*",
+        context: { "ecs:cluster": namedCluster(ctx, input.cluster).arn },
+      });
       const cluster = requireCluster(ctx, input.cluster);
-      ctx.authorize({ action: "ecs:ListTasks", resource: "*", context: { "ecs:cluster": cluster.arn } });
       if (input.family !== undefined && !/^[a-zA-Z0-9\-_]+$/.test(input.family)) {
         throw err("InvalidParameterException", "family must match ^[a-zA-Z0-9\\-_]+$");
       }
@@ -916,13 +1024,14 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
 
     // ---- tags
     TagResource(input, ctx) {
-      const arn = requireTaggable(ctx, input.resourceArn);
+      const arn = taggableArn(input.resourceArn);
       const tags = checkTags(input.tags);
       ctx.authorize({
         action: "ecs:TagResource",
         resource: arn,
         context: { ...resourceTags(arn), ...requestTags(tags) },
       });
+      requireTaggable(arn);
       ecs.tx(() => {
         if (new Set([...ecs.tags(arn).map((t) => t.key), ...tags.map((t) => t.key)]).size > 50) {
           throw err("LimitExceededException", "The number of tags exceeds the limit of 50 per resource.");
@@ -932,28 +1041,41 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       return {};
     },
     UntagResource(input, ctx) {
-      const arn = requireTaggable(ctx, input.resourceArn);
+      const arn = taggableArn(input.resourceArn);
       const keys: string[] = Array.isArray(input.tagKeys) ? input.tagKeys : [];
       ctx.authorize({
         action: "ecs:UntagResource",
         resource: arn,
         context: { ...resourceTags(arn), "aws:TagKeys": keys },
       });
+      requireTaggable(arn);
       ecs.tx(() => ecs.untag(arn, input.tagKeys ?? []));
       return {};
     },
     ListTagsForResource(input, ctx) {
-      const arn = requireTaggable(ctx, input.resourceArn);
+      const arn = taggableArn(input.resourceArn);
       ctx.authorize({ action: "ecs:ListTagsForResource", resource: arn, context: resourceTags(arn) });
+      requireTaggable(arn);
       return { tags: ecs.tags(arn) };
     },
   };
 
-  /** A taggable ECS resource that exists, or the error ECS gives. */
-  function requireTaggable(_ctx: RequestContext, ref: unknown): string {
+  /** The ARN of a taggable ECS resource (checked before authorizing: a request without one names nothing). */
+  function taggableArn(ref: unknown): string {
     const arn = String(ref ?? "");
     const p = parseEcsArn(arn);
-    if (!p) throw err("InvalidParameterException", "The ARN provided is invalid.");
+    if (!p || !["cluster", "service", "task", "task-definition"].includes(p.type)) {
+      throw err("InvalidParameterException", "The ARN provided is invalid.");
+    }
+    if (p.type === "service" && p.path.length !== 2) {
+      throw err("InvalidParameterException", "The ARN provided is invalid.");
+    }
+    return arn;
+  }
+
+  /** That the resource exists (checked after authorizing), or the error ECS gives. */
+  function requireTaggable(arn: string): void {
+    const p = parseEcsArn(arn)!;
     const exists = (() => {
       switch (p.type) {
         case "cluster":
@@ -974,7 +1096,6 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       }
     })();
     if (!exists) throw err("ResourceNotFoundException", "The specified resource could not be found.");
-    return arn;
   }
 
   return ops;

@@ -130,6 +130,15 @@ export class EcsStore {
     ).get(family) as { last_revision: number };
     return row.last_revision;
   }
+  /** The revision the family's next registration will get, without taking it. */
+  peekRevision(family: string): number {
+    const row = this.store
+      .prepared<[string], { last_revision: number }>(
+        "SELECT last_revision FROM ecs_families WHERE family = ?",
+      )
+      .get(family);
+    return (row?.last_revision ?? 0) + 1;
+  }
   putTaskDefinition(td: TaskDefinitionRow): void {
     this.#write(
       `INSERT INTO ecs_task_definitions (arn, family, revision, status, doc) VALUES (?, ?, ?, ?, ?)

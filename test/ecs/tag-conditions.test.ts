@@ -42,6 +42,16 @@ const policy = JSON.stringify({
       },
     },
     {
+      // tags given on create also need ecs:TagResource (supported-iam-actions-tagging.html)
+      Sid: "TagOnCreate",
+      Effect: "Allow",
+      Action: "ecs:TagResource",
+      Resource: "*",
+      Condition: {
+        StringEquals: { "ecs:CreateAction": ["CreateCluster", "RegisterTaskDefinition", "CreateService"] },
+      },
+    },
+    {
       Sid: "UseBlue",
       Effect: "Allow",
       Action: [
