@@ -1,6 +1,6 @@
 // What every IAM operation is built with (store, runtime), and the rules they share: ARNs, tags and the
 // condition keys they carry, policy validation on write, and lookups that fail with AWS's NoSuchEntity text.
-import type { OperationInput, RequestContext, TwinRuntime } from "../core/service.ts";
+import type { AuthzCheck, OperationInput, RequestContext, TwinRuntime } from "../core/service.ts";
 import { validationError } from "../http/aws-error.ts";
 import type { Store } from "../store/sqlite.ts";
 import {
@@ -211,6 +211,24 @@ export function requestTagContext(tags: readonly Tag[]): Record<string, string |
 }
 
 /**
+ * The checks of a create call: its own action, and when it carries tags the resource's Tag action too,
+ * with the same request tags (tag on create: IAM answers "not authorized to perform: iam:TagRole" to a
+ * CreateRole with tags by a caller granted iam:CreateRole alone).
+ */
+export function createChecks(
+  action: string,
+  tagAction: string,
+  resource: string,
+  tags: readonly Tag[],
+  extra: Record<string, string | string[]> = {},
+): AuthzCheck[] {
+  const tagContext = requestTagContext(tags);
+  const checks: AuthzCheck[] = [{ action, resource, context: { ...tagContext, ...extra } }];
+  if (tags.length > 0) checks.push({ action: tagAction, resource, context: tagContext });
+  return checks;
+}
+
+/**
  * Reads the members CreateUser and CreateRole share and authorizes the call on the new entity's ARN, with
  * the request's tags (aws:RequestTag/<k>, aws:TagKeys) and the boundary it sets (iam:PermissionsBoundary).
  */
@@ -224,14 +242,15 @@ export function authorizeCreateEntity(
   const path = (input.Path as string | undefined) ?? "/";
   const tags = tagsOf(input.Tags);
   const boundaryArn = input.PermissionsBoundary as string | undefined;
-  ctx.authorize({
-    action: kind === "user" ? "iam:CreateUser" : "iam:CreateRole",
-    resource: (kind === "user" ? userArn : roleArn)(d.rt.accountId, path, name),
-    context: {
-      ...requestTagContext(tags),
-      ...(boundaryArn ? { "iam:PermissionsBoundary": boundaryArn } : {}),
-    },
-  });
+  ctx.authorize(
+    createChecks(
+      kind === "user" ? "iam:CreateUser" : "iam:CreateRole",
+      kind === "user" ? "iam:TagUser" : "iam:TagRole",
+      (kind === "user" ? userArn : roleArn)(d.rt.accountId, path, name),
+      tags,
+      boundaryArn ? { "iam:PermissionsBoundary": boundaryArn } : {},
+    ),
+  );
   return { name, path, tags, boundaryArn };
 }
 

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Operation, RequestContext } from "../core/service.ts";
 import { EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity, ValidationError } from "./errors.ts";
 import type { OidcProvider } from "./model.ts";
-import { type IamDeps, requestTagContext, resourceTagContext, tagsOf } from "./operations-context.ts";
+import { createChecks, type IamDeps, resourceTagContext, tagsOf } from "./operations-context.ts";
 import { checkInput, listOf, required, shapes } from "./operations-input.ts";
 import { tagOperations } from "./operations-tags.ts";
 
@@ -83,11 +83,9 @@ export function oidcOperations(d: IamDeps): Record<string, Operation> {
       const given = listOf(input.ThumbprintList).map(String);
       const tags = tagsOf(input.Tags);
       const arn = arnOf(key);
-      ctx.authorize({
-        action: "iam:CreateOpenIDConnectProvider",
-        resource: arn,
-        context: requestTagContext(tags),
-      });
+      ctx.authorize(
+        createChecks("iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", arn, tags),
+      );
       checkClientIds(clientIds);
       checkThumbprints(given);
       return store.tx(() => {

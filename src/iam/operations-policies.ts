@@ -5,9 +5,9 @@ import type { Operation, RequestContext } from "../core/service.ts";
 import { DeleteConflict, EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity } from "./errors.ts";
 import {
   checkPolicy,
+  createChecks,
   type IamDeps,
   policyArn,
-  requestTagContext,
   requirePolicy,
   resourceTagContext,
   tagsOf,
@@ -71,7 +71,7 @@ export function policyOperations(d: IamDeps): Record<string, Operation> {
       const path = (input.Path as string | undefined) ?? "/";
       const tags = tagsOf(input.Tags);
       const arn = policyArn(rt.accountId, path, name);
-      ctx.authorize({ action: "iam:CreatePolicy", resource: arn, context: requestTagContext(tags) });
+      ctx.authorize(createChecks("iam:CreatePolicy", "iam:TagPolicy", arn, tags));
       return store.tx(() => {
         const lower = name.toLowerCase();
         if (iam.listPolicies().some((p) => !p.awsManaged && p.PolicyName.toLowerCase() === lower))

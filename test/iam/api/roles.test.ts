@@ -5,6 +5,8 @@ import { describe, it } from "node:test";
 import {
   AttachRolePolicyCommand,
   CreateAccessKeyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
   DeleteRoleCommand,
@@ -318,6 +320,73 @@ describe("IAM roles", () => {
 describe("IAM operations authorize with the keys AWS defines for them", () => {
   const live = liveIam();
 
+  it("tags on create need the Tag action: CreateRole, CreateUser, CreatePolicy, CreateOpenIDConnectProvider", async () => {
+    await live.iam.send(new CreateUserCommand({ UserName: "creates-only" }));
+    await live.iam.send(
+      new PutUserPolicyCommand({
+        UserName: "creates-only",
+        PolicyName: "create",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: [
+                "iam:CreateRole",
+                "iam:CreateUser",
+                "iam:CreatePolicy",
+                "iam:CreateOpenIDConnectProvider",
+              ],
+              Resource: "*",
+            },
+          ],
+        }),
+      }),
+    );
+    const key = (await live.iam.send(new CreateAccessKeyCommand({ UserName: "creates-only" }))).AccessKey!;
+    const creator = new IAMClient(
+      clientConfig(live.twin, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }),
+    );
+    const Tags = [{ Key: "team", Value: "blue" }];
+    const who = "arn:aws:iam::123456789012:user/creates-only";
+    const refused = (action: string, resource: string) => ({
+      code: "AccessDenied",
+      status: 403,
+      message: `User: ${who} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+    });
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "ecr:ListImages", Resource: "*" }],
+    });
+    await expectAwsError(
+      creator.send(new CreateRoleCommand({ RoleName: "tag-me", AssumeRolePolicyDocument: ecsTrust, Tags })),
+      refused("iam:TagRole", "arn:aws:iam::123456789012:role/tag-me"),
+    );
+    await expectAwsError(
+      creator.send(new CreateUserCommand({ UserName: "tag-me", Tags })),
+      refused("iam:TagUser", "arn:aws:iam::123456789012:user/tag-me"),
+    );
+    await expectAwsError(
+      creator.send(new CreatePolicyCommand({ PolicyName: "tag-me", PolicyDocument: policy, Tags })),
+      refused("iam:TagPolicy", "arn:aws:iam::123456789012:policy/tag-me"),
+    );
+    await expectAwsError(
+      creator.send(
+        new CreateOpenIDConnectProviderCommand({
+          Url: "https://idp.tag-me.example",
+          ClientIDList: ["a"],
+          Tags,
+        }),
+      ),
+      refused("iam:TagOpenIDConnectProvider", "arn:aws:iam::123456789012:oidc-provider/idp.tag-me.example"),
+    );
+    // refused whole, and untagged the same calls succeed
+    await creator.send(new CreateRoleCommand({ RoleName: "tag-me", AssumeRolePolicyDocument: ecsTrust }));
+    await creator.send(new CreateUserCommand({ UserName: "tag-me" }));
+    await creator.send(new CreatePolicyCommand({ PolicyName: "tag-me", PolicyDocument: policy }));
+    creator.destroy();
+  });
+
   it("aws:RequestTag on CreateRole and iam:PolicyARN on AttachRolePolicy", async () => {
     await live.iam.send(new CreateUserCommand({ UserName: "limited" }));
     const readOnly = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly";
@@ -329,8 +398,9 @@ describe("IAM operations authorize with the keys AWS defines for them", () => {
           Version: "2012-10-17",
           Statement: [
             {
+              // tags on create need iam:TagRole as well
               Effect: "Allow",
-              Action: "iam:CreateRole",
+              Action: ["iam:CreateRole", "iam:TagRole"],
               Resource: "*",
               Condition: { StringEquals: { "aws:RequestTag/team": "blue" } },
             },
