@@ -249,9 +249,25 @@ export function createSts(deps: StsDeps): Sts {
       if (!arn) throw validationError(messages.invalidArn);
       const role = arn.account === ctx.accountId ? iam.getRoleByArn(roleArn) : undefined;
       if (!role || !samePath(role, arn.path)) {
-        throw new AccessDenied(
-          `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+        // denied as a trust policy denial (existence is not leaked), and logged as one
+        const message = `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+        judge.missingRole(
+          {
+            principal: caller.arn,
+            action: "sts:AssumeRole",
+            resource: roleArn,
+            context: { "sts:RoleSessionName": sessionName },
+          },
+          {
+            operation: ctx.operation,
+            requestId: ctx.requestId,
+            time: ctx.now,
+            principal: caller.arn,
+            facts: { "sts:RoleSessionName": sessionName, "aws:SourceIp": ctx.sourceIp },
+            message,
+          },
         );
+        throw new AccessDenied(message);
       }
 
       const tags = tagList(input.Tags);

@@ -162,6 +162,26 @@ describe("AssumeRole: session tags and source identity", () => {
     assert.equal(ok.SourceIdentity, undefined);
   });
 
+  it("a role that does not exist is denied like a trust policy denial, and the decision log says why", async () => {
+    const missing = role("no-such-role");
+    await assert.rejects(
+      assume(sts, { RoleArn: missing }),
+      denied(
+        "AccessDenied",
+        `User: ${adminArn} is not authorized to perform: sts:AssumeRole on resource: ${missing}`,
+      ),
+    );
+    const res = await fetch(`${twin.url}/_keyship/decisions?decision=denied&action=sts:AssumeRole&limit=5`);
+    const records = (await res.json()) as {
+      resource: string;
+      context?: { reason?: string };
+      message?: string;
+    }[];
+    const record = records.find((r) => r.resource === missing);
+    assert.ok(record, "the denial is logged");
+    assert.equal(record.context?.reason, "role does not exist");
+  });
+
   it("sts:TagSession conditions see aws:RequestTag and aws:TagKeys", async () => {
     await assert.rejects(
       assume(sts, { RoleArn: role("tagged"), Tags: [{ Key: "team", Value: "green" }] }),
