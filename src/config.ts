@@ -22,6 +22,11 @@ export interface TwinOptions {
   region?: string;
   /** ECS task runtime. Default auto: a Docker Engine API socket if one answers, else simulated. */
   runtime?: RuntimeChoice;
+  /**
+   * aws:SecureTransport for the twin's plain-HTTP calls. Default false, as AWS would say of plain HTTP;
+   * true lets a policy's "deny unless SecureTransport" guard be tested unchanged.
+   */
+  secureTransport?: boolean;
   /** OIDC token lifetime in seconds. Default 300, as GitHub's. */
   tokenLifetimeSeconds?: number;
   /** Where log lines go. Default stderr. Secrets and tokens never reach it. */
@@ -43,7 +48,10 @@ export interface TwinOptions {
 
 export interface TwinConfig
   extends Required<
-    Omit<TwinOptions, "log" | "clock" | "ids" | "ecs" | "oidc" | "sts" | "benchmarkWithoutAuthorization">
+    Omit<
+      TwinOptions,
+      "log" | "clock" | "ids" | "ecs" | "oidc" | "sts" | "benchmarkWithoutAuthorization" | "secureTransport"
+    >
   > {
   log: (line: string) => void;
   clock: Clock;

@@ -59,7 +59,11 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   credentials.push(iam.credentials);
   const authorize: Authorize = options.benchmarkWithoutAuthorization
     ? () => {}
-    : createAuthorizer({ directory: iam.directory, decisions });
+    : createAuthorizer({
+        directory: iam.directory,
+        decisions,
+        ...(options.secureTransport ? { secureTransport: true } : {}),
+      });
 
   const oidc = createOidc(store, rt, { ttlSeconds: config.tokenLifetimeSeconds, ...options.oidc });
   routes.push(...oidc.routes);

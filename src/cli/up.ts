@@ -10,12 +10,15 @@ const MAX_TOKEN_TTL = 86_400;
 
 export const usage = `Usage: keyship up [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--state ./.keyship]
                  [--account ${DEFAULT_ACCOUNT}] [--region ${DEFAULT_REGION}] [--runtime auto|docker|simulated]
-                 [--token-ttl SECONDS] [--trust-issuer ISSUER[=URL] ...]
+                 [--token-ttl SECONDS] [--trust-issuer ISSUER[=URL] ...] [--secure-transport]
 
 Serves GitHub's OIDC issuer and AWS IAM, STS, ECR (with an OCI registry under /v2/) and ECS on one
 port. GET /_keyship/health answers {status, version, account, region} once ready.
 Point clients at it with AWS_ENDPOINT_URL; \`keyship env\` prints the admin's credentials.
 
+  --secure-transport   judge aws:SecureTransport true for calls over the twin's plain HTTP, so
+                       policies that deny insecure transport can be tested unchanged (default:
+                       false, as AWS would judge plain HTTP)
   --token-ttl SECONDS  lifetime (exp - iat) of the ID tokens the runner endpoint mints:
                        1..${MAX_TOKEN_TTL}, default ${DEFAULT_TOKEN_TTL} as GitHub's
   --trust-issuer ISSUER[=URL]
@@ -71,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       region: { type: "string" },
       runtime: { type: "string" },
       "token-ttl": { type: "string" },
+      "secure-transport": { type: "boolean", default: false },
       "trust-issuer": { type: "string", multiple: true },
     },
     usage,
@@ -109,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     region: values.region as string | undefined,
     runtime,
     tokenLifetimeSeconds: ttl,
+    ...(values["secure-transport"] ? { secureTransport: true } : {}),
     ...(Object.keys(remote).length > 0 ? { oidc: { verification: { remote } } } : {}),
   });
   // Listen before announcing: a supervisor may send SIGTERM the moment the line appears, and a listener
