@@ -114,6 +114,7 @@ const AGGREGATE_MEMBERS = new Map<string, "strings" | "structures" | "structure"
   ["ClientIDList", "strings"],
   ["ContextEntries", "structures"],
   ["Filter", "strings"],
+  ["OrderedOrganizationPolicyInputList", "structures"],
   ["Permissions", "structure"],
   ["PermissionsBoundaryPolicyInputList", "strings"],
   ["PolicyInputList", "strings"],

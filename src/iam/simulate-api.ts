@@ -11,6 +11,7 @@ import {
   evaluate,
   type MatchedStatement,
   type NamedPolicy,
+  type OrgLevel,
   type PolicySet,
 } from "./evaluate.ts";
 import type { IamDeps } from "./operations-context.ts";
@@ -70,6 +71,31 @@ interface Simulation {
   resourceAccount?: string;
 }
 
+/**
+ * OrderedOrganizationPolicyInputList (SimulateCustomPolicy, since July 2026): the SCPs of each level of
+ * the organization, from the root to the account, each level of which must allow (API_SimulateCustomPolicy).
+ */
+function organizationLevels(input: OperationInput): OrgLevel[] | undefined {
+  const levels = listOf<{ ServiceControlPolicyInputList?: unknown }>(
+    input.OrderedOrganizationPolicyInputList,
+  );
+  if (levels.length === 0) return undefined;
+  return levels.map((level, li) => {
+    const documents = listOf(level?.ServiceControlPolicyInputList).map(String);
+    for (const text of documents) {
+      const problem = validatePolicy(text, "scp", { limit: 131072 })[0];
+      if (problem) throw new InvalidInput(problem.message);
+    }
+    return {
+      orgIdentifier: li === 0 ? "root" : li === levels.length - 1 ? "account" : `ou-${li}`,
+      policies: documents.map((document, i) => ({
+        id: `OrderedOrganizationPolicyInputList.${li + 1}.ServiceControlPolicyInputList.${i + 1}`,
+        document,
+      })),
+    };
+  });
+}
+
 /** The account of an ARN (its fifth field); "" for ARNs without one (S3) and for `*`. */
 const accountOf = (arn: string): string => arn.split(":", 5)[4] ?? "";
 
@@ -114,6 +140,7 @@ function simulate(input: OperationInput, sim: Simulation): Record<string, unknow
   const context = contextFromEntries(listOf<ContextEntry>(input.ContextEntries));
   const explicit = resources.length > 0;
   const hasBoundary = (sim.policies.permissionsBoundary?.length ?? 0) > 0;
+  const hasScps = (sim.policies.scp?.length ?? 0) > 0;
 
   const callerAccount = accountOf(sim.principal);
   return actions.map((action) => {
@@ -124,15 +151,19 @@ function simulate(input: OperationInput, sim: Simulation): Record<string, unknow
       });
       const matched = r.decision === "implicitDeny" ? [] : r.matchedStatements.map(statementWire);
       const boundaryAllows = !r.blockedBy.includes("boundary") || r.decision === "allowed";
+      const organizationsAllow = !r.blockedBy.includes("scp");
       const owner = sim.resourceAccount ?? accountOf(resource);
+      // "If an Organizations SCP included in the evaluation denies access, the simulation ends … this
+      // parameter is not returned" (API_EvaluationResult.html, EvalDecisionDetails)
       const details =
-        owner !== "" && owner !== callerAccount
+        owner !== "" && owner !== callerAccount && organizationsAllow
           ? crossAccountDetails(request, callerAccount, sim.policies, r)
           : undefined;
-      return { resource, r, matched, boundaryAllows, details };
+      return { resource, r, matched, boundaryAllows, organizationsAllow, details };
     });
     const worst = perResource.reduce((a, b) => (RANK[b.r.decision] > RANK[a.r.decision] ? b : a));
     const boundaryDetail = (ok: boolean) => (hasBoundary ? { AllowedByPermissionsBoundary: ok } : undefined);
+    const organizationsDetail = (ok: boolean) => (hasScps ? { AllowedByOrganizations: ok } : undefined);
     if (!explicit) {
       return {
         EvalActionName: action,
@@ -140,6 +171,7 @@ function simulate(input: OperationInput, sim: Simulation): Record<string, unknow
         EvalDecision: worst.r.decision,
         MatchedStatements: worst.matched,
         MissingContextValues: worst.r.missingContextKeys,
+        OrganizationsDecisionDetail: organizationsDetail(worst.organizationsAllow),
         // "If the simulation evaluates policies within the same account and specifies all resources (*),
         // then the parameter is not returned" (API_EvaluationResult.html)
         EvalDecisionDetails: worst.details,
@@ -152,8 +184,9 @@ function simulate(input: OperationInput, sim: Simulation): Record<string, unknow
       EvalDecision: worst.r.decision,
       MatchedStatements: worst.matched,
       MissingContextValues: [],
+      OrganizationsDecisionDetail: organizationsDetail(worst.organizationsAllow),
       // present but empty within one account (API_EvaluationResult.html)
-      EvalDecisionDetails: worst.details ?? new XmlMap({}),
+      EvalDecisionDetails: worst.details ?? (worst.organizationsAllow ? new XmlMap({}) : undefined),
       PermissionsBoundaryDecisionDetail: boundaryDetail(worst.boundaryAllows),
       ResourceSpecificResults: perResource.map((p) => ({
         EvalResourceName: p.resource,
@@ -278,7 +311,11 @@ export function simulatorOperations(d: IamDeps): Record<string, Operation> {
     },
 
     SimulateCustomPolicy: (input, ctx) => {
-      checkInput(input, { ...simulationShape, PolicyInputList: required({ type: "list" }) });
+      checkInput(input, {
+        ...simulationShape,
+        PolicyInputList: required({ type: "list" }),
+        OrderedOrganizationPolicyInputList: { type: "list" },
+      });
       ctx.authorize({ action: "iam:SimulateCustomPolicy", resource: "*" });
       const identity = listOf(input.PolicyInputList).map(String);
       const boundary = listOf(input.PermissionsBoundaryPolicyInputList).map(String);
@@ -288,9 +325,11 @@ export function simulatorOperations(d: IamDeps): Record<string, Operation> {
       const caller = callerArnOf(input);
       if (resource !== undefined && !caller)
         throw new InvalidInput("CallerArn must be specified when a ResourcePolicy is provided.");
+      const scp = organizationLevels(input);
       const results = simulate(input, {
         principal: caller ?? ctx.principal?.arn ?? `arn:aws:iam::${rt.accountId}:root`,
         policies: {
+          ...(scp ? { scp } : {}),
           identity,
           ...(boundary.length > 0 ? { permissionsBoundary: boundary } : {}),
           ...(resource !== undefined ? { resource: { id: "ResourcePolicy", document: resource } } : {}),

@@ -203,6 +203,67 @@ describe("IAM simulator API", () => {
     });
   });
 
+  describe("OrderedOrganizationPolicyInputList: SCP levels from the root to the account", () => {
+    const allowAll = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }],
+    });
+    const fullAccess = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+    });
+    const readOnly = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "ecr:Describe*", Resource: "*" }],
+    });
+    const noDelete = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "NoDelete", Effect: "Deny", Action: "ecr:DeleteRepository", Resource: "*" }],
+    });
+    const simulate = (levels: string[][], ActionNames: string[]) =>
+      live.iam.send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: [allowAll],
+          OrderedOrganizationPolicyInputList: levels.map((l) => ({ ServiceControlPolicyInputList: l })),
+          ActionNames,
+        }),
+      );
+
+    it("every level must allow: an account level that allows only reads leaves writes implicitly denied", async () => {
+      const out = await simulate([[fullAccess], [readOnly]], ["ecr:DescribeRepositories", "ecr:PutImage"]);
+      assert.deepEqual(
+        out.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalDecision, r.OrganizationsDecisionDetail]),
+        [
+          ["ecr:DescribeRepositories", "allowed", { AllowedByOrganizations: true }],
+          ["ecr:PutImage", "implicitDeny", { AllowedByOrganizations: false }],
+        ],
+      );
+    });
+
+    it("a Deny at any level wins, and is the matched statement; without SCPs there is no Organizations detail", async () => {
+      const out = await simulate([[fullAccess, noDelete], [fullAccess]], ["ecr:DeleteRepository"]);
+      const [r] = out.EvaluationResults!;
+      assert.equal(r?.EvalDecision, "explicitDeny");
+      assert.deepEqual(r?.OrganizationsDecisionDetail, { AllowedByOrganizations: false });
+      assert.equal(
+        r?.MatchedStatements?.[0]?.SourcePolicyId,
+        "OrderedOrganizationPolicyInputList.1.ServiceControlPolicyInputList.2",
+      );
+      const plain = await live.iam.send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: [allowAll],
+          ActionNames: ["ecr:DeleteRepository"],
+        }),
+      );
+      assert.equal(plain.EvaluationResults?.[0]?.EvalDecision, "allowed");
+      assert.equal(plain.EvaluationResults?.[0]?.OrganizationsDecisionDetail, undefined);
+    });
+
+    it("an SCP that is not a valid policy is InvalidInput", async () => {
+      await expectAwsError(simulate([["{"]], ["ecr:PutImage"]), { code: "InvalidInput", status: 400 });
+    });
+  });
+
   it("GetContextKeysForCustomPolicy lists the condition keys and variables, as written, each once", async () => {
     const policy = JSON.stringify({
       Version: "2012-10-17",
