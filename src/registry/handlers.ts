@@ -10,7 +10,7 @@ import { verifyLayerUrl } from "../ecr/layer-url.ts";
 import { MAX_MANIFEST_BYTES, MEDIA } from "../ecr/manifest.ts";
 import { repositoryCheck } from "../ecr/repository-check.ts";
 import type { EcrState, Repository } from "../ecr/state.ts";
-import { isRepositoryName, isTag, repositoryArn } from "../ecr/state.ts";
+import { isRepositoryName, isTag } from "../ecr/state.ts";
 import { AwsError } from "../http/aws-error.ts";
 import type { Authorize } from "../http/serve.ts";
 import { type BlobStore, DigestMismatch, isDigest, OffsetMismatch } from "../store/blobs.ts";

@@ -6,9 +6,9 @@ import { rm } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { type LoopbackIdp, startLoopbackIdp } from "../oidc/loopback-idp.ts";
 import { readAdmin } from "../support/admin.ts";
 import { keyship } from "../support/cli.ts";
+import { type LoopbackIdp, startLoopbackIdp } from "../support/loopback-idp.ts";
 import { killHard, spawnTwin, tempDir } from "../support/twin.ts";
 import { webIdentityTrust } from "../support/web-identity-trust.ts";
 

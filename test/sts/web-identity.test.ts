@@ -1,13 +1,12 @@
 // AssumeRoleWithWebIdentity through the STS service object: the hostile-token suite, trust-policy
 // cases for every subject format, the response shape, sessions and the decision log.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from "jose";
+import { exportSPKI, generateKeyPair, importJWK, SignJWT } from "jose";
 import { uniqueIdAccount } from "../../src/core/ids.ts";
 import { AwsError } from "../../src/http/aws-error.ts";
 import { jobFor } from "../../src/oidc/claims.ts";
+import { type LoopbackIdp, startLoopbackIdp } from "../support/loopback-idp.ts";
 import { ACCOUNT, GH, type Harness, harness, PROVIDER_ARN, trustPolicy } from "./harness.ts";
 
 const SEED_TRUST = trustPolicy({
@@ -547,27 +546,11 @@ describe("AssumeRoleWithWebIdentity", () => {
 
 describe("a second issuer on loopback", () => {
   let h: Harness;
-  let server: Server;
-  let privateKey: CryptoKey;
-  const iss = "https://idp.example.test";
+  let idp: LoopbackIdp;
 
   before(async () => {
-    const pair = await generateKeyPair("ES384", { extractable: true });
-    privateKey = pair.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "second-1", alg: "ES384", use: "sig" };
-    server = createServer((req, res) => {
-      res.setHeader("content-type", "application/json");
-      if (req.url === "/.well-known/openid-configuration") {
-        res.end(JSON.stringify({ issuer: iss, jwks_uri: `${iss}/keys` }));
-      } else if (req.url === "/keys") res.end(JSON.stringify({ keys: [jwk] }));
-      else {
-        res.statusCode = 404;
-        res.end("{}");
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    h = await harness({ oidc: { verification: { remote: { [iss]: base } } } });
+    idp = await startLoopbackIdp("https://idp.example.test", "second-1");
+    h = await harness({ oidc: { verification: { remote: { [idp.iss]: idp.base } } } });
     h.iam.insertOidcProvider({
       Url: "idp.example.test",
       Arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/idp.example.test`,
@@ -578,7 +561,7 @@ describe("a second issuer on loopback", () => {
   });
   after(async () => {
     await h.close();
-    await new Promise<void>((r) => server.close(() => r()));
+    await idp.close();
   });
 
   it("verifies through its discovery document and jwks_uri; its own condition keys apply", async () => {
@@ -599,19 +582,20 @@ describe("a second issuer on loopback", () => {
         ],
       }),
     );
+    // the twin's clock, not the machine's, decides expiry here
     const now = Math.floor(h.clock.now().getTime() / 1000);
-    const sign = (claims: Record<string, unknown>, kid = "second-1") =>
-      new SignJWT({
-        iss,
-        aud: ["other", "my-app"],
-        sub: "user-42",
-        amr: ["pwd", "mfa"],
-        iat: now,
-        exp: now + 300,
-        ...claims,
-      })
-        .setProtectedHeader({ alg: "ES384", kid })
-        .sign(privateKey);
+    const sign = (claims: Record<string, unknown>, kid?: string) =>
+      idp.sign(
+        {
+          aud: ["other", "my-app"],
+          sub: "user-42",
+          amr: ["pwd", "mfa"],
+          iat: now,
+          exp: now + 300,
+          ...claims,
+        },
+        kid,
+      );
     const out = await h.call("AssumeRoleWithWebIdentity", {
       RoleArn: arn,
       RoleSessionName: "s1",

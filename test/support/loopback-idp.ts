@@ -10,8 +10,8 @@ export interface LoopbackIdp {
   iss: string;
   /** http://127.0.0.1:PORT, serving /.well-known/openid-configuration and /keys */
   base: string;
-  /** a token of this issuer: iss, iat and exp (5 min) set, `claims` on top */
-  sign(claims: Record<string, unknown>): Promise<string>;
+  /** a token of this issuer: iss, iat and exp (5 min) set, `claims` on top; `kid` to name another key */
+  sign(claims: Record<string, unknown>, kid?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -36,10 +36,10 @@ export async function startLoopbackIdp(
   return {
     iss,
     base,
-    sign(claims) {
+    sign(claims, signedKid = kid) {
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ iss, iat: now, exp: now + 300, ...claims })
-        .setProtectedHeader({ alg: "ES384", kid })
+        .setProtectedHeader({ alg: "ES384", kid: signedKid })
         .sign(privateKey);
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
