@@ -397,9 +397,10 @@ function samePath(role: IamRole, path: string): boolean {
   return role.Path === path;
 }
 
-/** Tags already checked against the model (ASSUME_ROLE_RULES); keys must differ in more than case. */
+/** Session policies' plaintext limit, Policy and PolicyArns together (sts.md §2.9). */
 const SESSION_POLICY_PLAINTEXT_MAX = 2048;
 
+/** Tags already checked against the model (ASSUME_ROLE_RULES); keys must differ in more than case. */
 function tagList(value: unknown): Record<string, string> {
   if (!Array.isArray(value)) return {};
   const tags = value as { Key: string; Value: string }[];
