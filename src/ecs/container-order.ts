@@ -110,17 +110,27 @@ export function dependencyOrder(defs: readonly Json[]): Json[] {
   const placed = new Set<string>();
   const visiting = new Set<string>();
   const byName = new Map(defs.map((d) => [d.name as string, d]));
-  const visit = (d: Json) => {
-    if (placed.has(d.name) || visiting.has(d.name)) return;
-    visiting.add(d.name);
-    for (const dep of (d.dependsOn ?? []) as Json[]) {
-      const x = byName.get(dep.containerName);
-      if (x) visit(x);
+  // depth first, dependencies before dependents; iterative, so a long chain cannot exhaust the stack
+  for (const root of defs) {
+    if (placed.has(root.name)) continue;
+    const stack: { d: Json; i: number }[] = [{ d: root, i: 0 }];
+    visiting.add(root.name);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const deps = (top.d.dependsOn ?? []) as Json[];
+      if (top.i < deps.length) {
+        const x = byName.get(deps[top.i++]!.containerName);
+        if (x && !placed.has(x.name) && !visiting.has(x.name)) {
+          visiting.add(x.name);
+          stack.push({ d: x, i: 0 });
+        }
+      } else {
+        stack.pop();
+        visiting.delete(top.d.name);
+        placed.add(top.d.name);
+        out.push(top.d);
+      }
     }
-    visiting.delete(d.name);
-    placed.add(d.name);
-    out.push(d);
-  };
-  for (const d of defs) visit(d);
+  }
   return out;
 }

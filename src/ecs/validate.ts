@@ -326,21 +326,34 @@ export function normalisedSizes(input: Json): { cpu?: string; memory?: string } 
   return out;
 }
 
-/** Whether following `edges` (container names; unknown ones are ignored) from some container returns to it. */
+/**
+ * Whether following `edges` (container names; unknown ones are ignored) from some container returns to it.
+ * Iterative: a definition is client input, and a long chain must not exhaust the stack.
+ */
 function hasCycle(containers: readonly Json[], edges: (c: Json) => string[]): boolean {
   const byName = new Map(containers.map((c) => [c.name as string, c]));
   const done = new Set<string>();
   const onPath = new Set<string>();
-  const visit = (name: string): boolean => {
-    if (onPath.has(name)) return true;
-    if (done.has(name)) return false;
-    const c = byName.get(name);
-    if (!c) return false;
-    onPath.add(name);
-    const cyclic = edges(c).some(visit);
-    onPath.delete(name);
-    done.add(name);
-    return cyclic;
-  };
-  return containers.some((c) => visit(c.name));
+  for (const c of containers) {
+    if (done.has(c.name)) continue;
+    const stack: { name: string; next: string[]; i: number }[] = [{ name: c.name, next: edges(c), i: 0 }];
+    onPath.add(c.name);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.i < top.next.length) {
+        const name = top.next[top.i++]!;
+        if (onPath.has(name)) return true;
+        const d = byName.get(name);
+        if (d && !done.has(name)) {
+          onPath.add(name);
+          stack.push({ name, next: edges(d), i: 0 });
+        }
+      } else {
+        stack.pop();
+        onPath.delete(top.name);
+        done.add(top.name);
+      }
+    }
+  }
+  return false;
 }

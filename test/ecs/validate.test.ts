@@ -1,6 +1,7 @@
 // Table tests for RegisterTaskDefinition validation, the Fargate table and cpu/memory normalisation.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { dependencyOrder } from "../../src/ecs/container-order.ts";
 import { buildTaskDefinition } from "../../src/ecs/task-definition.ts";
 import {
   fargateAllows,
@@ -196,5 +197,46 @@ describe("normalisation and the Fargate table", () => {
     assert.ok(attrs.includes("ecs.capability.task-eni"));
     assert.ok(attrs.includes("com.amazonaws.ecs.capability.task-iam-role"));
     assert.ok(attrs.includes("ecs.capability.container-health-check"));
+  });
+});
+
+describe("long container chains (a definition is client input)", () => {
+  // each container depends on (and links to) the next: 20,000 deep, far past the call stack's depth
+  const chain = (n: number, closeTheLoop = false) =>
+    Array.from({ length: n }, (_, i) => {
+      const next = i + 1 < n ? `c${i + 1}` : closeTheLoop ? "c0" : undefined;
+      return {
+        name: `c${i}`,
+        image: "x",
+        memory: 1,
+        essential: i === 0,
+        ...(next ? { links: [next], dependsOn: [{ containerName: next, condition: "START" }] } : {}),
+      };
+    });
+
+  it("validates without exhausting the stack, and finds a cycle that closes only at the end", () => {
+    const messages = (n: number, loop: boolean) =>
+      validateTaskDefinition({ family: "long", containerDefinitions: chain(n, loop) }).map((p) => p.message);
+    assert.deepEqual(messages(20_000, false), []);
+    assert.deepEqual(messages(20_000, true), [
+      "Container links should not have a cycle",
+      "Container dependencies should not have a cycle",
+    ]);
+  });
+
+  it("orders dependencies before dependents, definition order where they allow", () => {
+    const order = dependencyOrder(chain(20_000)).map((c) => c.name);
+    assert.equal(order.length, 20_000);
+    assert.equal(order[0], "c19999");
+    assert.equal(order[19_999], "c0");
+    const small = [
+      { name: "app", dependsOn: [{ containerName: "init", condition: "SUCCESS" }] },
+      { name: "sidecar" },
+      { name: "init" },
+    ];
+    assert.deepEqual(
+      dependencyOrder(small).map((c) => c.name),
+      ["init", "app", "sidecar"],
+    );
   });
 });
