@@ -138,6 +138,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     accountId: config.accountId,
     region: config.region,
     log: config.log,
+    ...(options.secureTransport ? { secureTransport: true } : {}),
   });
   const { url, port } = await listen(server, config.port, config.host);
   twinUrl = url;

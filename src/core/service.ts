@@ -71,6 +71,8 @@ export interface RequestContext {
   now: Date;
   sourceIp: string;
   secureTransport: boolean;
+  /** the User-Agent header, when the client sent one (aws:UserAgent) */
+  userAgent?: string;
   /** the twin's base URL as this client reached it, e.g. http://127.0.0.1:4599 */
   baseUrl: string;
   /** null only for operations declared unsigned */

@@ -137,12 +137,13 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
   const namedTaskArn = (ctx: RequestContext, cluster: string, ref: string): string =>
     taskArnOf(ctx, cluster, ref) ??
     (ref.startsWith("arn:") ? ref : `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task/${cluster}/${ref}`);
-  /** The task-definition ARN a reference names (family, family:revision or ARN), whether or not it exists. */
+  /**
+   * The task-definition ARN a reference names, whether or not it exists: an ARN as given (another region's
+   * or account's stays theirs), a family or family:revision in the caller's region and account.
+   */
   const namedTaskDefinitionArn = (ctx: RequestContext, ref: unknown): string => {
     const s = String(ref ?? "");
-    return s.startsWith("arn:")
-      ? `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${s.replace(/^.*task-definition\//, "")}`
-      : `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${s}`;
+    return s.startsWith("arn:") ? s : `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${s}`;
   };
   const principalArn = (ctx: RequestContext) => ctx.principal?.arn ?? `arn:aws:iam::${ctx.accountId}:root`;
 

@@ -45,11 +45,14 @@ export interface FrontDoorOptions {
   region: string;
   log: (line: string) => void;
   bodyLimit?: number;
+  /** aws:SecureTransport for calls over this plain-HTTP server (TwinOptions.secureTransport); default false */
+  secureTransport?: boolean;
 }
 
 const QUERY_NS_FALLBACK = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 export function createFrontDoor(options: FrontDoorOptions): Server {
+  const secureTransport = options.secureTransport === true;
   const byPrefix = new Map<string, Service>();
   const queryServices: Service[] = [];
   for (const s of options.services) {
@@ -193,6 +196,7 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
         throw authErrors.missingToken();
       }
       const region = verified?.region ?? options.region;
+      const userAgent = header(req, "user-agent");
       const call: CallInfo = {
         service: service.name,
         operation,
@@ -200,8 +204,8 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
         now: r.now,
         sourceIp: r.sourceIp,
         region,
-        secureTransport: false,
-        userAgent: header(req, "user-agent"),
+        secureTransport,
+        userAgent,
       };
       const ctx: RequestContext = {
         requestId: r.requestId,
@@ -211,7 +215,8 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
         accountId: options.accountId,
         now: r.now,
         sourceIp: r.sourceIp,
-        secureTransport: false,
+        secureTransport,
+        userAgent,
         baseUrl: r.baseUrl,
         principal,
         authorize(checks) {

@@ -183,8 +183,7 @@ export function intOf(value: unknown): number | undefined {
 
 /**
  * One page of a list, as IAM pages: `MaxItems` (default 100), an opaque `Marker` to continue,
- * `IsTruncated`. The marker encodes the position; a marker this twin did not issue is InvalidInput-free
- * (treated as the start) only if it does not decode.
+ * `IsTruncated`. The marker encodes the position; one this twin did not issue is a ValidationError.
  */
 export function paginate<T>(
   items: readonly T[],

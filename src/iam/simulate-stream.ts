@@ -134,10 +134,11 @@ export async function simulateLines(
     try {
       doc = JSON.parse(text);
     } catch (e) {
-      // Not one document. JSON lines whose first line is broken still get one answer per line; anything
-      // else (a broken pretty-printed document) gets one error.
+      // Not one document. JSON lines whose first is broken (every later line a whole JSON object) still
+      // get one answer per line; anything else, such as a broken pretty-printed document, one error.
       const lines = text.split("\n");
-      if (lines.slice(1).some((l) => l.trim() !== "" && isCompleteJson(l))) {
+      const rest = lines.slice(1).filter((l) => l.trim() !== "");
+      if (rest.length > 0 && rest.every(isJsonObject)) {
         for (const l of lines) {
           if (l.trim() === "") continue;
           try {
@@ -150,6 +151,15 @@ export async function simulateLines(
       return;
     }
     emitDocument(doc, write, options);
+  }
+}
+
+function isJsonObject(s: string): boolean {
+  try {
+    const v: unknown = JSON.parse(s);
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
   }
 }
 

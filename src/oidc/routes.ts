@@ -132,10 +132,10 @@ function claimKeys(value: unknown, required: boolean): string[] | undefined | st
     return "include_claim_keys must be an array of claim keys matching ^[A-Za-z0-9_]+$";
   }
   if (new Set(value).size !== value.length) return "include_claim_keys must be unique";
-  // Spec decision (github-oidc.md §10): an empty list is refused with 422. GitHub does not document the
-  // case, but every token it issues has a sub, and an empty template would render `sub: ""`, which no
-  // trust policy can scope (AWS refuses trust policies that do not evaluate sub). Applies to the org and
-  // the repo PUT alike.
+  // keyship's decision (GitHub documents no such case, and github-oidc.md has no row for it): an empty
+  // list is refused with 422. Every token GitHub issues has a sub, and an empty template would render
+  // `sub: ""` for a legacy-format repository (an immutable one would keep only its `repo:` prefix).
+  // Applies to the org and the repo PUT alike.
   if (value.length === 0) return "include_claim_keys must name at least one claim key";
   return value as string[];
 }

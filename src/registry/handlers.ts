@@ -186,6 +186,7 @@ function authorizeRepo(c: Call, name: string, actions: string[], opts: { quiet?:
       sourceIp: c.ctx.sourceIp,
       region,
       secureTransport: false,
+      ...(c.req.headers["user-agent"] !== undefined ? { userAgent: c.req.headers["user-agent"] } : {}),
     });
   } catch (err) {
     if (opts.quiet) throw err;

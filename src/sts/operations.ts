@@ -186,6 +186,8 @@ export function createSts(deps: StsDeps): Sts {
         now: ctx.now,
         sourceIp: ctx.sourceIp,
         region: ctx.region,
+        secureTransport: ctx.secureTransport,
+        userAgent: ctx.userAgent,
         github: isGithubProvider(identity.providerKey, ownIssuerKey),
         ...(tags ? { tags } : {}),
         ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),

@@ -181,6 +181,9 @@ export interface TrustRequestInput {
   github: boolean;
   tags?: SessionTagsClaim;
   sourceIdentity?: string;
+  /** aws:SecureTransport (the twin's setting for its plain HTTP); default false */
+  secureTransport?: boolean;
+  userAgent?: string;
 }
 
 /** The request the trust policy is evaluated against: provider principal, sts.md §2.5 context keys. */
@@ -195,9 +198,10 @@ export function webIdentityTrustRequest(
     "sts:RoleSessionName": input.sessionName,
     "aws:CurrentTime": `${input.now.toISOString().slice(0, 19)}Z`,
     "aws:EpochTime": String(seconds),
-    "aws:SecureTransport": "false",
+    "aws:SecureTransport": input.secureTransport ? "true" : "false",
   };
   if (input.sourceIp) context["aws:SourceIp"] = input.sourceIp;
+  if (input.userAgent !== undefined) context["aws:UserAgent"] = input.userAgent;
   if (input.region) context["aws:RequestedRegion"] = input.region;
   return {
     principal: identity.providerArn,

@@ -424,6 +424,13 @@ describe("ECS authorization", () => {
         "ecs:DeleteTaskDefinitions",
         arn("task-definition/phantom:1"),
       );
+      // an ARN of another region and account is authorized as given, not as one of the caller's
+      const foreign = "arn:aws:ecs:eu-west-1:999999999999:task-definition/ghost:1";
+      await refused(
+        user.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [foreign] })),
+        "ecs:DeleteTaskDefinitions",
+        foreign,
+      );
     });
 
     it("DescribeTasks authorizes an unparseable task reference on the task ARN in the cluster", async () => {

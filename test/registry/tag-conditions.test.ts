@@ -102,6 +102,28 @@ describe("repository tags in conditions, through the API and the registry", () =
     ecr.destroy();
   });
 
+  it("aws:UserAgent: /v2/ calls carry the client's User-Agent into conditions", async () => {
+    const keys = await userWith(f, "skopeo-only", {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        {
+          Effect: "Allow",
+          Action: reads,
+          Resource: "*",
+          Condition: { StringLike: { "aws:UserAgent": "skopeo/*" } },
+        },
+      ],
+    });
+    const ecr = ecrClient(f.twin, keys);
+    const { basic } = await loginOf(ecr);
+    const as = (agent: string) =>
+      reg(f, "/v2/dev-app/manifests/v1", { basic, headers: { "user-agent": agent } }).then((r) => r.status);
+    assert.equal(await as("skopeo/1.13.3"), 200);
+    assert.equal(await as("curl/8.5.0"), 403);
+    ecr.destroy();
+  });
+
   it("tags on CreateRepository need ecr:TagResource; a grant conditioned on the request tag allows exactly it", async () => {
     const keys = await userWith(f, "creator", {
       Version: "2012-10-17",

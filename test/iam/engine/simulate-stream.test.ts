@@ -94,11 +94,18 @@ test("a broken first line does not turn the stream into one bad document", async
     out.slice(1).map((o) => o.id),
     ["case-0", "case-1", "case-2"],
   );
-  // a pretty-printed document that is broken is still one input, with one error
+  // a pretty-printed document that is broken is still one input, with one error, also when some of its
+  // lines parse alone (an array's last string element)
   const broken = `${JSON.stringify(input(1), null, 2).slice(0, -2)}\n`;
-  const one = await run(broken.split(/(?<=\n)/));
-  assert.equal(one.length, 1);
-  assert.match(String(one[0]!.error), /invalid JSON input/);
+  const withList = { ...input(1), request: { ...input(1).request, context: { "aws:TagKeys": ["a", "b"] } } };
+  // a missing comma; the list's last element, `"b"`, is a line that parses alone
+  const missingComma = JSON.stringify({ cases: [withList] }, null, 2).replace('"case-1",', '"case-1"');
+  assert.ok(missingComma.split("\n").some((l) => l.trim() === '"b"'));
+  for (const text of [broken, missingComma]) {
+    const one = await run(text.split(/(?<=\n)/));
+    assert.equal(one.length, 1, text);
+    assert.match(String(one[0]!.error), /invalid JSON input/);
+  }
 });
 
 test("after the first line, each line is one input: an array there is one error, not several answers", async () => {
