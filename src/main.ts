@@ -59,11 +59,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   credentials.push(iam.credentials);
   const authorize: Authorize = options.benchmarkWithoutAuthorization
     ? () => {}
-    : createAuthorizer({
-        directory: iam.directory,
-        decisions,
-        ...(options.secureTransport ? { secureTransport: true } : {}),
-      });
+    : createAuthorizer({ directory: iam.directory, decisions });
 
   const oidc = createOidc(store, rt, { ttlSeconds: config.tokenLifetimeSeconds, ...options.oidc });
   routes.push(...oidc.routes);
@@ -107,6 +103,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     assumeRole: sts.assumeRoleForService,
     authorize,
     pullAccessKeyId: () => admin.accessKeyId,
+    ...(options.secureTransport ? { secureTransport: true } : {}),
     runtime: config.runtime,
     options: options.ecs,
     log: config.log,

@@ -118,6 +118,8 @@ export interface RouteContext {
   now: Date;
   baseUrl: string;
   sourceIp: string;
+  /** whether the call counts as over TLS (aws:SecureTransport): the twin's setting for its plain HTTP */
+  secureTransport: boolean;
   match: RegExpMatchArray | null;
 }
 

@@ -56,6 +56,8 @@ export interface CreateEcsOptions {
    * which the twin does not model).
    */
   pullAccessKeyId?: () => string | undefined;
+  /** aws:SecureTransport of the pulls made for tasks (TwinOptions.secureTransport) */
+  secureTransport?: boolean;
   runtime: RuntimeKind;
   /** a runtime built by the caller (tests), instead of `runtime` */
   taskRuntime?: TaskRuntime;
@@ -208,6 +210,7 @@ function ecsImages(images: ImageSource, o: CreateEcsOptions): EcsImageSource {
     baseUrl: () => o.baseUrl?.(),
     ...(o.assumeRole ? { assumeRole: o.assumeRole } : {}),
     ...(o.authorize ? { authorize: o.authorize } : {}),
+    ...(o.secureTransport ? { secureTransport: true } : {}),
     ...(o.pullAccessKeyId ? { instanceAccessKeyId: o.pullAccessKeyId } : {}),
   });
 }

@@ -34,6 +34,8 @@ export interface TaskImagesDeps {
   assumeRole?: AssumeRoleForService;
   /** the twin's authorizer: GetAuthorizationToken for every pull, the registry's actions for simulated ones */
   authorize?: Authorize;
+  /** aws:SecureTransport of the pulls: the twin's setting for its plain HTTP (TwinOptions.secureTransport) */
+  secureTransport?: boolean;
   /**
    * The credentials of a task without an execution role on EC2/EXTERNAL (AWS uses the container instance
    * role, which the twin does not model: the caller passes a key allowed to pull, e.g. the admin's).
@@ -60,7 +62,7 @@ export function createTaskImages(deps: TaskImagesDeps): EcsImageSource {
     // the agent calls from the task's host: loopback on this machine
     sourceIp: "127.0.0.1",
     region: rt.region,
-    secureTransport: false,
+    secureTransport: deps.secureTransport === true,
   });
 
   /** Runs `checks` as `principal`; the AccessDenied text when denied. */

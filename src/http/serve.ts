@@ -115,7 +115,7 @@ export function createFrontDoor(options: FrontDoorOptions): Server {
           match = path.match(route.path);
           if (!match) continue;
         }
-        await route.handler(req, res, { requestId, now, baseUrl, sourceIp, match });
+        await route.handler(req, res, { requestId, now, baseUrl, sourceIp, secureTransport, match });
         return;
       }
     }

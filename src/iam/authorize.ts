@@ -16,11 +16,6 @@ import { parsePolicy } from "./policy.ts";
 export interface AuthorizerDeps {
   directory: IamDirectory;
   decisions: DecisionLog;
-  /**
-   * aws:SecureTransport for calls that reached the twin over plain HTTP: false by default, as AWS would
-   * judge them; true lets policies that deny insecure transport be tested unchanged (iam-policy.md §8).
-   */
-  secureTransport?: boolean;
 }
 
 /** Dynamic global keys, computed per call (lower-cased, as the engine looks keys up). */
@@ -61,7 +56,6 @@ interface Plan {
 
 export function createAuthorizer(deps: AuthorizerDeps) {
   const { directory, decisions } = deps;
-  const assumeTls = deps.secureTransport === true;
   const plans = new Map<string, Plan>();
 
   function planFor(principal: Principal): Plan {
@@ -169,7 +163,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
   function callValue(key: string, call: CallInfo): string | undefined {
     switch (key) {
       case "aws:securetransport":
-        return String(assumeTls || call.secureTransport);
+        return String(call.secureTransport);
       case "aws:sourceip":
         return call.sourceIp;
       case "aws:useragent":
@@ -184,7 +178,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       ...plan.principalContext,
       "aws:CurrentTime": isoSeconds(call.now),
       "aws:EpochTime": String(Math.floor(call.now.getTime() / 1000)),
-      "aws:SecureTransport": String(assumeTls || call.secureTransport),
+      "aws:SecureTransport": String(call.secureTransport),
       "aws:SourceIp": call.sourceIp,
       "aws:RequestedRegion": call.region,
       ...(call.userAgent !== undefined ? { "aws:UserAgent": call.userAgent } : {}),

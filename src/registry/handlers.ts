@@ -185,7 +185,7 @@ function authorizeRepo(c: Call, name: string, actions: string[], opts: { quiet?:
       now: c.ctx.now,
       sourceIp: c.ctx.sourceIp,
       region,
-      secureTransport: false,
+      secureTransport: c.ctx.secureTransport,
       ...(c.req.headers["user-agent"] !== undefined ? { userAgent: c.req.headers["user-agent"] } : {}),
     });
   } catch (err) {
