@@ -3,6 +3,7 @@
 // resource policy (ecr-registry.md §4, §8).
 import type { OperationInput, RequestContext, Service } from "../core/service.ts";
 import ecrShapes from "../http/shapes/ecr.json" with { type: "json" };
+import { requestTagContext } from "../iam/tag-keys.ts";
 import { DigestMismatch, isDigest } from "../store/blobs.ts";
 import { issueToken } from "./auth-token.ts";
 import { ecrErrors } from "./errors.ts";
@@ -749,13 +750,6 @@ function authorizeRepo(
   requestContext: Record<string, string | string[]> = {},
 ): void {
   ctx.authorize(repositoryCheck(op, accountId, region, name, repo, requestContext));
-}
-
-function requestTagContext(tags: { Key: string; Value: string }[]): Record<string, string | string[]> {
-  if (tags.length === 0) return {};
-  const out: Record<string, string | string[]> = { "aws:TagKeys": tags.map((t) => t.Key) };
-  for (const t of tags) out[`aws:RequestTag/${t.Key}`] = t.Value;
-  return out;
 }
 
 function filterByStatus(images: Image[], status: unknown): Image[] {

@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Operation, RequestContext } from "../core/service.ts";
 import { AwsError } from "../http/aws-error.ts";
 import { reuseJson } from "../http/aws-json.ts";
+import { requestTagContext, resourceTagContext } from "../iam/tag-keys.ts";
 import { CLIENT_TOKEN_TTL_MS, checkClientToken, requestFingerprint, tokenConflict } from "./client-token.ts";
 import type { DeploymentConfiguration, Json, ServiceRecord, TaskRecord } from "./model.ts";
 import { newTask } from "./new-task.ts";
@@ -178,20 +179,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
   // lists both) for an existing cluster, service, task or task definition, aws:RequestTag/* and aws:TagKeys
   // for the tags a call creates or removes
   // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html).
-  const resourceTags = (arn: string): Record<string, string> =>
-    Object.fromEntries(
-      ecs.tags(arn).flatMap((t) => [
-        [`aws:ResourceTag/${t.key}`, t.value],
-        [`ecs:ResourceTag/${t.key}`, t.value],
-      ]),
-    );
-  const requestTags = (tags: { key: string; value: string }[]): Record<string, string | string[]> =>
-    tags.length === 0
-      ? {}
-      : {
-          ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.key}`, t.value])),
-          "aws:TagKeys": tags.map((t) => t.key),
-        };
+  const resourceTags = (arn: string): Record<string, string> => resourceTagContext(ecs.tags(arn), "ecs");
   /**
    * Tag-on-create: a create call that carries tags also needs ecs:TagResource on the resource it creates, with
    * ecs:CreateAction naming the operation (supported-iam-actions-tagging.html). Without tags, no check.
@@ -202,7 +190,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       : resources.map((resource) => ({
           action: "ecs:TagResource",
           resource,
-          context: { "ecs:CreateAction": createAction, ...requestTags(tags) },
+          context: { "ecs:CreateAction": createAction, ...requestTagContext(tags) },
         }));
   /** ecs:enable-execute-command, when the request sets enableExecuteCommand. */
   const executeCommandKey = (input: Json): Record<string, string> =>
@@ -305,7 +293,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       const tags = checkTags(input.tags);
       const arn = clusterArnOf(ctx, name);
       ctx.authorize([
-        { action: "ecs:CreateCluster", resource: "*", context: requestTags(tags) },
+        { action: "ecs:CreateCluster", resource: "*", context: requestTagContext(tags) },
         ...tagOnCreate("CreateCluster", [arn], tags),
       ]);
       return ecs.tx(() => {
@@ -384,7 +372,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       const family = String(input.family ?? "");
       const nextArn = `arn:aws:ecs:${ctx.region}:${ctx.accountId}:task-definition/${family}:${requested.length > 0 ? ecs.peekRevision(family) : 0}`;
       ctx.authorize([
-        { action: "ecs:RegisterTaskDefinition", resource: "*", context: requestTags(requested) },
+        { action: "ecs:RegisterTaskDefinition", resource: "*", context: requestTagContext(requested) },
         ...tagOnCreate("RegisterTaskDefinition", [nextArn], requested),
       ]);
       for (const key of [
@@ -523,7 +511,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
               ? { "ecs:task-definition": td?.arn ?? namedTaskDefinitionArn(ctx, input.taskDefinition) }
               : {}),
             ...executeCommandKey(input),
-            ...requestTags(requested),
+            ...requestTagContext(requested),
           },
         },
         ...tagOnCreate("CreateService", [arn], requested),
@@ -841,7 +829,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
             "ecs:cluster": named.arn,
             ...executeCommandKey(input),
             ...(td ? resourceTags(td.arn) : {}),
-            ...requestTags(requested),
+            ...requestTagContext(requested),
           },
         },
         ...tagOnCreate(
@@ -1030,7 +1018,7 @@ export function createEcsOperations(deps: EcsOperationsDeps): Record<string, Ope
       ctx.authorize({
         action: "ecs:TagResource",
         resource: arn,
-        context: { ...resourceTags(arn), ...requestTags(tags) },
+        context: { ...resourceTags(arn), ...requestTagContext(tags) },
       });
       requireTaggable(arn);
       ecs.tx(() => {

@@ -14,6 +14,7 @@ import {
 import type { IamGroup, IamRole, IamUser, Tag } from "./model.ts";
 import { type PolicyKind, policySize, type ValidateOptions, validatePolicy } from "./policy.ts";
 import type { IamStore, PolicyRecord, PrincipalKind } from "./store.ts";
+import { requestTagContext, resourceTagContext } from "./tag-keys.ts";
 
 export interface IamDeps {
   store: Store;
@@ -202,14 +203,6 @@ export function checkTagCount(existing: readonly Tag[], added: readonly Tag[]): 
   if (keys.size > 50) throw new LimitExceeded("The number of tags has reached the maximum limit.");
 }
 
-/** aws:RequestTag/<k> and aws:TagKeys for a call that carries tags (iam-policy.md §8). */
-export function requestTagContext(tags: readonly Tag[]): Record<string, string | string[]> {
-  if (tags.length === 0) return {};
-  const ctx: Record<string, string | string[]> = { "aws:TagKeys": tags.map((t) => t.Key) };
-  for (const t of tags) ctx[`aws:RequestTag/${t.Key}`] = t.Value;
-  return ctx;
-}
-
 /**
  * The checks of a create call: its own action, and when it carries tags the resource's Tag action too,
  * with the same request tags (tag on create: IAM answers "not authorized to perform: iam:TagRole" to a
@@ -252,13 +245,6 @@ export function authorizeCreateEntity(
     ),
   );
   return { name, path, tags, boundaryArn };
-}
-
-/** aws:ResourceTag/<k> for a call on an existing, tagged resource. */
-export function resourceTagContext(tags: readonly Tag[] | undefined): Record<string, string> {
-  const ctx: Record<string, string> = {};
-  for (const t of tags ?? []) ctx[`aws:ResourceTag/${t.Key}`] = t.Value;
-  return ctx;
 }
 
 /** The caller as an IAM user, for operations whose UserName defaults to the caller (GetUser, CreateAccessKey). */

@@ -6,9 +6,10 @@ import { createHash } from "node:crypto";
 import type { Operation, RequestContext } from "../core/service.ts";
 import { EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity, ValidationError } from "./errors.ts";
 import type { OidcProvider } from "./model.ts";
-import { createChecks, type IamDeps, resourceTagContext, tagsOf } from "./operations-context.ts";
+import { createChecks, type IamDeps, tagsOf } from "./operations-context.ts";
 import { checkInput, listOf, required, shapes } from "./operations-input.ts";
 import { tagOperations } from "./operations-tags.ts";
+import { resourceTagContext } from "./tag-keys.ts";
 
 const THUMBPRINTS_PER_PROVIDER = 5;
 const CLIENT_IDS_PER_PROVIDER = 100;

@@ -9,12 +9,12 @@ import {
   type IamDeps,
   policyArn,
   requirePolicy,
-  resourceTagContext,
   tagsOf,
 } from "./operations-context.ts";
 import { boolOf, checkInput, encodeDocument, paginate, required, shapes } from "./operations-input.ts";
 import { tagOperations } from "./operations-tags.ts";
 import type { PolicyRecord, PrincipalKind } from "./store.ts";
+import { resourceTagContext } from "./tag-keys.ts";
 
 /** "A managed policy can have up to five versions" (access_policies_managed-versioning.html). */
 const VERSIONS_PER_POLICY = 5;

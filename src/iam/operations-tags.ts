@@ -3,9 +3,10 @@
 // authorizer, at most 50 per resource. https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html
 import type { Operation, RequestContext } from "../core/service.ts";
 import type { Tag } from "./model.ts";
-import { checkTagCount, type IamDeps, requestTagContext, tagsOf } from "./operations-context.ts";
+import { checkTagCount, type IamDeps, tagsOf } from "./operations-context.ts";
 import { type Constraint, checkInput, listOf, paginate, required, shapes } from "./operations-input.ts";
 import type { TagKind } from "./store.ts";
+import { requestTagContext } from "./tag-keys.ts";
 
 /** A taggable resource as its three tag operations see it. */
 export interface Taggable {
