@@ -7,14 +7,14 @@ export type TagPair =
   | { readonly Key: string; readonly Value: string }
   | { readonly key: string; readonly value: string };
 
-const keyOf = (t: TagPair): string => ("Key" in t ? t.Key : t.key);
-const valueOf = (t: TagPair): string => ("Key" in t ? t.Value : t.value);
+const tagKey = (t: TagPair): string => ("Key" in t ? t.Key : t.key);
+const tagValue = (t: TagPair): string => ("Key" in t ? t.Value : t.value);
 
 /** aws:RequestTag/<k> and aws:TagKeys for a call that carries tags; nothing for one that carries none. */
 export function requestTagContext(tags: readonly TagPair[]): Record<string, string | string[]> {
   if (tags.length === 0) return {};
-  const ctx: Record<string, string | string[]> = { "aws:TagKeys": tags.map(keyOf) };
-  for (const t of tags) ctx[`aws:RequestTag/${keyOf(t)}`] = valueOf(t);
+  const ctx: Record<string, string | string[]> = { "aws:TagKeys": tags.map(tagKey) };
+  for (const t of tags) ctx[`aws:RequestTag/${tagKey(t)}`] = tagValue(t);
   return ctx;
 }
 
@@ -28,8 +28,8 @@ export function resourceTagContext(
 ): Record<string, string> {
   const ctx: Record<string, string> = {};
   for (const t of tags ?? []) {
-    ctx[`aws:ResourceTag/${keyOf(t)}`] = valueOf(t);
-    if (service) ctx[`${service}:ResourceTag/${keyOf(t)}`] = valueOf(t);
+    ctx[`aws:ResourceTag/${tagKey(t)}`] = tagValue(t);
+    if (service) ctx[`${service}:ResourceTag/${tagKey(t)}`] = tagValue(t);
   }
   return ctx;
 }
