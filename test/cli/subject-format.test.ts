@@ -230,33 +230,15 @@ jobs:
 `,
     );
     const job = jobFor({ repository: REPO });
-    const immutable = await keyship([
-      "run",
-      workflow,
-      "--state",
-      state,
-      "--repo",
-      REPO,
-      "--repo-created",
-      "2026-07-15",
-    ]);
+    const run = (...extra: string[]) =>
+      keyship(["run", workflow, "--state", state, "--repo", REPO, ...extra]);
+    const immutable = await run("--repo-created", "2026-07-15");
     assert.equal(immutable.code, 0, `${immutable.stdout}\n${immutable.stderr}`);
     assert.match(
       immutable.stdout,
       new RegExp(`sub=repo:example-org@${job.ownerId}/sample-app@${job.repositoryId}:ref:refs/heads/main`),
     );
-    const legacy = await keyship([
-      "run",
-      workflow,
-      "--state",
-      state,
-      "--repo",
-      REPO,
-      "--repo-created",
-      "2026-07-15",
-      "--subject-format",
-      "legacy",
-    ]);
+    const legacy = await run("--repo-created", "2026-07-15", "--subject-format", "legacy");
     assert.equal(legacy.code, 0, `${legacy.stdout}\n${legacy.stderr}`);
     assert.match(legacy.stdout, /sub=repo:example-org\/sample-app:ref:refs\/heads\/main/);
   });

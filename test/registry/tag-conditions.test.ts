@@ -46,6 +46,21 @@ describe("repository tags in conditions, through the API and the registry", () =
 
   const reads = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages", "ecr:ListImages"];
 
+  /** A user who may log in to the registry and read images where `condition` holds; its client and login. */
+  const readerWhere = async (name: string, condition: Record<string, Record<string, string>>) => {
+    const ecr = ecrClient(
+      f.twin,
+      await userWith(f, name, {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+          { Effect: "Allow", Action: reads, Resource: "*", Condition: condition },
+        ],
+      }),
+    );
+    return { ecr, basic: (await loginOf(ecr)).basic };
+  };
+
   it("ecr:ResourceTag: a Deny on prod repositories holds on the API and on /v2/", async () => {
     const keys = await userWith(f, "no-prod", {
       Version: "2012-10-17",
@@ -80,20 +95,9 @@ describe("repository tags in conditions, through the API and the registry", () =
   });
 
   it("aws:ResourceTag: an Allow on dev repositories lets /v2/ pull dev images, not prod ones", async () => {
-    const keys = await userWith(f, "dev-only", {
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-        {
-          Effect: "Allow",
-          Action: reads,
-          Resource: "*",
-          Condition: { StringEquals: { "aws:ResourceTag/environment": "dev" } },
-        },
-      ],
+    const { ecr, basic } = await readerWhere("dev-only", {
+      StringEquals: { "aws:ResourceTag/environment": "dev" },
     });
-    const ecr = ecrClient(f.twin, keys);
-    const { basic } = await loginOf(ecr);
     assert.equal((await reg(f, "/v2/dev-app/manifests/v1", { basic })).status, 200);
     assert.equal((await reg(f, "/v2/dev-app/tags/list", { basic })).status, 200);
     const prod = await reg(f, "/v2/prod-app/manifests/v1", { basic });
@@ -103,20 +107,7 @@ describe("repository tags in conditions, through the API and the registry", () =
   });
 
   it("aws:UserAgent: /v2/ calls carry the client's User-Agent into conditions", async () => {
-    const keys = await userWith(f, "skopeo-only", {
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-        {
-          Effect: "Allow",
-          Action: reads,
-          Resource: "*",
-          Condition: { StringLike: { "aws:UserAgent": "skopeo/*" } },
-        },
-      ],
-    });
-    const ecr = ecrClient(f.twin, keys);
-    const { basic } = await loginOf(ecr);
+    const { ecr, basic } = await readerWhere("skopeo-only", { StringLike: { "aws:UserAgent": "skopeo/*" } });
     const as = (agent: string) =>
       reg(f, "/v2/dev-app/manifests/v1", { basic, headers: { "user-agent": agent } }).then((r) => r.status);
     assert.equal(await as("skopeo/1.13.3"), 200);
