@@ -148,7 +148,8 @@ export function formatTable(report: AuditReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
+/** A severity as a SARIF result level (audit and preflight alike). */
+export const SARIF_LEVEL: Record<Severity, "error" | "warning" | "note"> = {
   critical: "error",
   high: "error",
   medium: "warning",
@@ -171,7 +172,7 @@ export function toSarif(report: AuditReport, toolVersion: string): object {
       name: r.name,
       shortDescription: { text: r.short },
       fullDescription: { text: r.short },
-      defaultConfiguration: { level: LEVEL[r.severity] },
+      defaultConfiguration: { level: SARIF_LEVEL[r.severity] },
       properties: {
         tags: ["security", "iam", "github-oidc"],
         "security-severity": SECURITY_SEVERITY[r.severity],
@@ -182,7 +183,7 @@ export function toSarif(report: AuditReport, toolVersion: string): object {
     const result: Record<string, unknown> = {
       ruleId: f.rule,
       ruleIndex: used.indexOf(f.rule),
-      level: LEVEL[f.severity],
+      level: SARIF_LEVEL[f.severity],
       message: { text: `${f.role}: ${f.message}\n${f.evidence}` },
       properties: {
         role: f.role,
@@ -209,6 +210,11 @@ export function toSarif(report: AuditReport, toolVersion: string): object {
     result.partialFingerprints = { "keyship/v1": `${f.role}:${f.rule}:${f.message.length}` };
     return result;
   });
+  return sarifLog("keyship audit", toolVersion, rules, results);
+}
+
+/** A SARIF 2.1.0 log of one run of one of keyship's tools (audit, preflight). */
+export function sarifLog(tool: string, toolVersion: string, rules: unknown[], results: unknown[]): object {
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -216,7 +222,7 @@ export function toSarif(report: AuditReport, toolVersion: string): object {
       {
         tool: {
           driver: {
-            name: "keyship audit",
+            name: tool,
             informationUri: "https://github.com/keyship/keyship",
             semanticVersion: toolVersion,
             version: toolVersion,

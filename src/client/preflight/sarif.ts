@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Finding, RoleModel, Severity, SourceLocation } from "../audit/model.ts";
-import { RULES as AUDIT_RULES } from "../audit/report-format.ts";
+import { RULES as AUDIT_RULES, SARIF_LEVEL, sarifLog } from "../audit/report-format.ts";
 import type { CallVerdict, JobReport, PreflightReport, StepReport } from "./preflight.ts";
 
 export interface SarifContext {
@@ -94,14 +94,6 @@ function ruleFor(action: string): string {
   if (a.startsWith("ecs:")) return "KS-PRE-005";
   return "KS-PRE-006";
 }
-
-/** A denied call or a broken step fails the deploy; audit's severities keep their meaning. */
-const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
-  critical: "error",
-  high: "error",
-  medium: "warning",
-  low: "note",
-};
 
 function fingerprint(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
@@ -195,7 +187,7 @@ export function preflightSarif(report: PreflightReport, ctx: SarifContext): obje
     results.push({
       ruleId: f.rule,
       ruleIndex: ruleIndex(f.rule),
-      level: LEVEL[f.severity],
+      level: SARIF_LEVEL[f.severity],
       message: { text: `${f.role}: ${f.message}${f.evidence ? `\n${f.evidence}` : ""}` },
       // Code scanning shows a result at a file of the repository; Terraform outside it falls back to
       // the workflow's first line, and the message names the role.
@@ -204,37 +196,22 @@ export function preflightSarif(report: PreflightReport, ctx: SarifContext): obje
     });
   }
 
-  return {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: "keyship preflight",
-            informationUri: "https://github.com/keyship/keyship",
-            version: ctx.toolVersion,
-            semanticVersion: ctx.toolVersion,
-            rules: rules.map((r) => ({
-              id: r.id,
-              name: r.name,
-              shortDescription: { text: r.short },
-              fullDescription: { text: r.help },
-              help: { text: r.helpUri ? `${r.help}\n${r.helpUri}` : r.help },
-              ...(r.helpUri ? { helpUri: r.helpUri } : {}),
-              defaultConfiguration: { level: r.severity ? LEVEL[r.severity] : "error" },
-              properties: {
-                tags: r.severity
-                  ? ["security", "iam", "github-oidc"]
-                  : ["correctness", "iam", "github-actions", "preflight"],
-              },
-            })),
-          },
-        },
-        results,
-      },
-    ],
-  };
+  // a denied call or a broken step fails the deploy ("error"); audit's severities keep their meaning
+  const driverRules = rules.map((r) => ({
+    id: r.id,
+    name: r.name,
+    shortDescription: { text: r.short },
+    fullDescription: { text: r.help },
+    help: { text: r.helpUri ? `${r.help}\n${r.helpUri}` : r.help },
+    ...(r.helpUri ? { helpUri: r.helpUri } : {}),
+    defaultConfiguration: { level: r.severity ? SARIF_LEVEL[r.severity] : "error" },
+    properties: {
+      tags: r.severity
+        ? ["security", "iam", "github-oidc"]
+        : ["correctness", "iam", "github-actions", "preflight"],
+    },
+  }));
+  return sarifLog("keyship preflight", ctx.toolVersion, driverRules, results);
 }
 
 export function formatPreflightSarif(report: PreflightReport, ctx: SarifContext): string {
